@@ -1,0 +1,1 @@
+"""Pure call engine: scenarios, call state, callers, skills and scoring (no Flask, no torch)."""
