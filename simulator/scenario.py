@@ -269,7 +269,10 @@ class Library:
 
     @classmethod
     def load(cls, root: str | Path = DEFAULT_SCENARIO_DIR) -> "Library":
+        from simulator.scoring import check_rubric  # scoring imports this module
         root = Path(root)
+        if not root.exists():
+            raise ScenarioError(root, [("(path)", "no such folder")])
         errors: list[ScenarioError] = []
         rubrics: dict[str, Rubric] = {}
         scenarios: dict[str, Scenario] = {}
@@ -280,6 +283,9 @@ class Library:
             try:
                 if "rubrics" in path.parts:
                     r = load_rubric(path)
+                    problems = check_rubric(r)
+                    if problems:
+                        raise ScenarioError(path, problems)
                     rubrics[r.id] = r
                 else:
                     s = load_scenario(path)

@@ -1,0 +1,1 @@
+"""Machine-learning backends for the simulator (imported lazily; needs the `ml` extra)."""

@@ -1,0 +1,348 @@
+"""The scoring engine: a rubric turns a tagged transcript into a report with evidence.
+
+Condition kinds (rubric `condition.type`), registered in CONDITIONS:
+- occurs:     skills (any of) occur >= min_count times [within_turns N trainee turns |
+              within_seconds T | after_event E (only turns after E, within_turns_after N)].
+              met / missed. Missed evidence: the event turn, if any.
+- never:      skills never occur (same windows as occurs). met / violated.
+- before:     some `first` skill occurs before (or in the same turn as) the first `then`
+              skill; violated when a `then` turn comes with no `first` before it.
+- no_early_hangup: the trainee does not hang up before `seconds` of call time
+              (unless the caller spoke, when `unless_caller_spoke`). met / violated.
+- hangup_after: if the trainee hangs up, one of `skills` occurs in the last
+              `last_turns` trainee speech turns before it (a warm close / a boundary).
+- ratio:      count(numerator) / max(1, count(denominator)) >= min. met / missed.
+- max_run:    no more than `max` consecutive trainee speech turns with `skills`. met / violated.
+- all_of / any_of: `conditions` combined.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from simulator.scenario import Condition, Rubric, RubricItem, Scenario
+from simulator.skills import Skill
+from simulator.tagging import CallerEventDetector, SkillTagger, TagContext
+from simulator.transcript import Transcript, Turn
+
+THRESHOLD = 0.5
+RESULTS = ("met", "missed", "violated", "not_applicable")
+
+
+@dataclass(frozen=True)
+class CallView:
+    """The transcript as scoring reads it: effective skills and events per turn."""
+
+    transcript: Transcript
+    skills: tuple[frozenset[str], ...]      # per turn (empty for caller turns)
+    events: tuple[frozenset[str], ...]      # per turn (caller turns: emitted ∪ read from words)
+    risk: frozenset[str] = frozenset()
+
+    @property
+    def turns(self) -> tuple[Turn, ...]:
+        return self.transcript.turns
+
+    def trainee_speech(self) -> list[int]:
+        return [i for i, t in enumerate(self.turns) if t.speaker == "trainee" and t.kind == "speech"]
+
+    def trainee_moves(self) -> list[int]:
+        return [i for i, t in enumerate(self.turns) if t.speaker == "trainee" and t.kind != "hang_up"]
+
+    def first_event(self, names: Sequence[str]) -> int | None:
+        for i, evs in enumerate(self.events):
+            if evs & set(names):
+                return i
+        return None
+
+    def all_events(self) -> frozenset[str]:
+        return frozenset().union(*self.events) if self.events else frozenset()
+
+    def trainee_hangup(self) -> int | None:
+        for i, t in enumerate(self.turns):
+            if t.kind == "hang_up":
+                return i if t.speaker == "trainee" else None
+        return None
+
+
+Outcome = tuple[str, list[int]]
+CONDITIONS: dict[str, Callable[[Condition, CallView], Outcome]] = {}
+
+
+def condition(kind: str):
+    def deco(fn):
+        CONDITIONS[kind] = fn
+        return fn
+    return deco
+
+
+def _opt(cond: Condition, key: str, default: Any = None) -> Any:
+    return (cond.model_extra or {}).get(key, default)
+
+
+def _window(cond: Condition, view: CallView) -> tuple[list[int], int | None]:
+    """Trainee moves the condition looks at, and the triggering event turn (if any)."""
+    moves = view.trainee_moves()
+    event_at = None
+    if _opt(cond, "after_event"):
+        names = _opt(cond, "after_event")
+        event_at = view.first_event([names] if isinstance(names, str) else names)
+        moves = [] if event_at is None else [i for i in moves if i > event_at]
+        if _opt(cond, "within_turns_after") is not None:
+            moves = moves[: int(_opt(cond, "within_turns_after"))]
+    if _opt(cond, "within_turns") is not None:
+        moves = moves[: int(_opt(cond, "within_turns"))]
+    if _opt(cond, "within_seconds") is not None:
+        moves = [i for i in moves if view.turns[i].t <= float(_opt(cond, "within_seconds"))]
+    return moves, event_at
+
+
+def _hits(view: CallView, idx: Sequence[int], skills: Sequence[str]) -> list[int]:
+    want = set(skills)
+    return [i for i in idx if view.skills[i] & want]
+
+
+@condition("occurs")
+def _occurs(cond: Condition, view: CallView) -> Outcome:
+    moves, event_at = _window(cond, view)
+    hits = _hits(view, moves, _opt(cond, "skills", []))
+    if len(hits) >= int(_opt(cond, "min_count", 1)):
+        return "met", hits
+    return "missed", [event_at] if event_at is not None else hits
+
+
+@condition("never")
+def _never(cond: Condition, view: CallView) -> Outcome:
+    moves, _ = _window(cond, view)
+    hits = _hits(view, moves, _opt(cond, "skills", []))
+    return ("violated", hits) if hits else ("met", [])
+
+
+@condition("before")
+def _before(cond: Condition, view: CallView) -> Outcome:
+    first, then = set(_opt(cond, "first", [])), set(_opt(cond, "then", []))
+    for i in view.trainee_speech():
+        if view.skills[i] & first:
+            return "met", [i]
+        if view.skills[i] & then:
+            return "violated", [i]
+    return "met", []
+
+
+@condition("no_early_hangup")
+def _no_early_hangup(cond: Condition, view: CallView) -> Outcome:
+    h = view.trainee_hangup()
+    if h is None:
+        return "met", []
+    if _opt(cond, "unless_caller_spoke") and any(
+            t.speaker == "caller" and t.kind == "speech" for t in view.turns[:h]):
+        return "met", [h]
+    return ("violated", [h]) if view.turns[h].t < float(_opt(cond, "seconds", 60)) else ("met", [h])
+
+
+@condition("hangup_after")
+def _hangup_after(cond: Condition, view: CallView) -> Outcome:
+    h = view.trainee_hangup()
+    if h is None:
+        return "met", []
+    before = [i for i in view.trainee_speech() if i < h][-int(_opt(cond, "last_turns", 2)):]
+    hits = _hits(view, before, _opt(cond, "skills", []))
+    return ("met", hits + [h]) if hits else ("violated", before[-1:] + [h])
+
+
+@condition("ratio")
+def _ratio(cond: Condition, view: CallView) -> Outcome:
+    speech = view.trainee_speech()
+    num = _hits(view, speech, _opt(cond, "numerator", []))
+    den = _hits(view, speech, _opt(cond, "denominator", []))
+    ok = len(num) / max(1, len(den)) >= float(_opt(cond, "min", 1.0))
+    return ("met", num) if ok else ("missed", den)
+
+
+@condition("max_run")
+def _max_run(cond: Condition, view: CallView) -> Outcome:
+    limit, want = int(_opt(cond, "max", 3)), set(_opt(cond, "skills", []))
+    run: list[int] = []
+    for i in view.trainee_speech():
+        run = run + [i] if view.skills[i] & want else []
+        if len(run) > limit:
+            return "violated", run
+    return "met", []
+
+
+def _sub(cond: Condition) -> list[Condition]:
+    return [Condition.model_validate(c) for c in _opt(cond, "conditions", [])]
+
+
+@condition("all_of")
+def _all_of(cond: Condition, view: CallView) -> Outcome:
+    outs = [evaluate(c, view) for c in _sub(cond)]
+    bad = [o for o in outs if o[0] != "met"]
+    chosen = bad[0][0] if bad else "met"
+    return chosen, sorted({i for _, ev in (bad or outs) for i in ev})
+
+
+@condition("any_of")
+def _any_of(cond: Condition, view: CallView) -> Outcome:
+    outs = [evaluate(c, view) for c in _sub(cond)]
+    good = [o for o in outs if o[0] == "met"]
+    if good:
+        return "met", sorted({i for _, ev in good for i in ev})
+    return outs[0][0] if outs else "missed", sorted({i for _, ev in outs for i in ev})
+
+
+def evaluate(cond: Condition, view: CallView) -> Outcome:
+    try:
+        fn = CONDITIONS[cond.type]
+    except KeyError:
+        raise ValueError(f"unknown condition type {cond.type!r}; known: {sorted(CONDITIONS)}") from None
+    return fn(cond, view)
+
+
+# -- reports -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Points:
+    """Score parts that add up across items, calls and trainees."""
+
+    earned: float = 0.0
+    possible: float = 0.0
+
+    def __add__(self, other: "Points") -> "Points":
+        return Points(self.earned + other.earned, self.possible + other.possible)
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.earned / self.possible, 1) if self.possible else 100.0
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str
+    result: str
+    evidence: tuple[int, ...]
+    weight: float
+    critical: bool
+    kind: str
+
+    @property
+    def points(self) -> Points:
+        if self.result == "not_applicable":
+            return Points()
+        return Points(self.weight if self.result == "met" else 0.0, self.weight)
+
+    @property
+    def critical_failure(self) -> bool:
+        return self.critical and self.result in ("missed", "violated")
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    rubric_id: str
+    rubric_hash: str
+    items: tuple[ItemResult, ...]
+    pass_score: float
+    tagger: str
+    turn_skills: tuple[tuple[str, ...], ...] = field(default=())
+    turn_events: tuple[tuple[str, ...], ...] = field(default=())
+
+    @property
+    def points(self) -> Points:
+        return sum((i.points for i in self.items), Points())
+
+    @property
+    def score(self) -> float:
+        return self.points.percent
+
+    @property
+    def critical_failures(self) -> list[str]:
+        return [i.id for i in self.items if i.critical_failure]
+
+    @property
+    def verdict(self) -> str:
+        return "pass" if not self.critical_failures and self.score >= self.pass_score else "fail"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rubric": self.rubric_id, "rubric_hash": self.rubric_hash, "tagger": self.tagger,
+                "verdict": self.verdict, "score": self.score, "pass_score": self.pass_score,
+                "critical_failures": self.critical_failures,
+                "items": [{"id": i.id, "result": i.result, "evidence": list(i.evidence),
+                           "weight": i.weight, "critical": i.critical, "kind": i.kind} for i in self.items],
+                "turn_skills": [list(s) for s in self.turn_skills],
+                "turn_events": [list(e) for e in self.turn_events]}
+
+
+def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
+               detector: CallerEventDetector | None = None, scenario: Scenario | None = None) -> CallView:
+    """Tag trainee turns (fresh, when a tagger is given) and read events from caller words."""
+    turns = transcript.turns
+    speech = [i for i, t in enumerate(turns) if t.speaker == "trainee" and t.kind == "speech"]
+    tagged: dict[int, Mapping[str, float]] = {}
+    if tagger is not None and speech:
+        ctx = TagContext(lang=transcript.lang, caller_type=transcript.caller_type)
+        for i, tg in zip(speech, tagger.tag([turns[i].text for i in speech], ctx)):
+            tagged[i] = tg
+    skills, events = [], []
+    for i, t in enumerate(turns):
+        conf = tagged.get(i, t.skills)
+        s = {k for k, v in conf.items() if v >= THRESHOLD}
+        if t.speaker == "trainee" and t.kind == "silence":
+            s.add(Skill.patience_silence.value)
+        skills.append(frozenset(s) if t.speaker == "trainee" else frozenset())
+        ev = set(t.events)
+        if detector is not None and t.speaker == "caller" and t.text:
+            ev |= detector.detect(t.text, transcript.lang)
+        events.append(frozenset(ev))
+    risk = frozenset(k for k, v in scenario.risk.model_dump().items() if v) if scenario else frozenset()
+    return CallView(transcript, tuple(skills), tuple(events), risk)
+
+
+def _applies(item: RubricItem, view: CallView, caller_type: str | None) -> bool:
+    if not item.applies_if_event and not item.applies_if_risk:
+        return True
+    return bool(view.all_events() & set(item.applies_if_event)) or bool(view.risk & set(item.applies_if_risk))
+
+
+def score(transcript: Transcript, rubric: Rubric, tagger: SkillTagger | None = None,
+          detector: CallerEventDetector | None = None, scenario: Scenario | None = None) -> ScoreReport:
+    """Score `transcript` against `rubric`; deterministic for a given tagger and detector."""
+    view = build_view(transcript, tagger, detector, scenario)
+    results = []
+    for item in rubric.items:
+        if _applies(item, view, transcript.caller_type):
+            result, evidence = evaluate(item.condition, view)
+        else:
+            result, evidence = "not_applicable", []
+        results.append(ItemResult(item.id, result, tuple(sorted(set(evidence))), item.weight,
+                                  item.critical, item.kind))
+    return ScoreReport(rubric.id, rubric.content_hash, tuple(results), rubric.pass_score,
+                       getattr(tagger, "name", "transcript") if tagger else "transcript",
+                       tuple(tuple(sorted(s)) for s in view.skills),
+                       tuple(tuple(sorted(e)) for e in view.events))
+
+
+_SKILL_KEYS = ("skills", "first", "then", "numerator", "denominator")
+
+
+def check_condition(cond: Condition, where: str = "condition") -> list[tuple[str, str]]:
+    """Problems with a rubric condition (unknown type, unknown skills), as (field, problem)."""
+    from simulator.skills import ALL_SKILLS
+    problems: list[tuple[str, str]] = []
+    if cond.type not in CONDITIONS:
+        problems.append((f"{where}.type", f"unknown condition type {cond.type!r}; known: {sorted(CONDITIONS)}"))
+    for key in _SKILL_KEYS:
+        bad = [s for s in _opt(cond, key, []) or [] if s not in ALL_SKILLS]
+        if bad:
+            problems.append((f"{where}.{key}", f"unknown skill(s) {bad}"))
+    for j, sub in enumerate(_opt(cond, "conditions", []) or []):
+        try:
+            problems += check_condition(Condition.model_validate(sub), f"{where}.conditions[{j}]")
+        except Exception as exc:  # pydantic error on a malformed sub-condition
+            problems.append((f"{where}.conditions[{j}]", str(exc).splitlines()[0]))
+    return problems
+
+
+def check_rubric(rubric: Rubric) -> list[tuple[str, str]]:
+    """Problems with every item's condition in `rubric`."""
+    out: list[tuple[str, str]] = []
+    for n, item in enumerate(rubric.items):
+        out += check_condition(item.condition, f"items[{n}].condition")
+    return out

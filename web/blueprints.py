@@ -1,0 +1,15 @@
+"""Registers every blueprint; one place to see the app's audiences."""
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+# module path -> attribute holding the Blueprint; modules are added as audiences are built
+BLUEPRINTS: list[tuple[str, str]] = [
+]
+
+
+def register_blueprints(app: Flask) -> None:
+    for module, attr in BLUEPRINTS:
+        app.register_blueprint(getattr(importlib.import_module(module), attr))

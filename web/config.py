@@ -1,0 +1,53 @@
+"""Config classes; any key can be overridden by an environment variable HOTLINE_<KEY>."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    SECRET_KEY = "dev-only-change-me"
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{ROOT / 'var' / 'hotline.sqlite'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SCENARIO_DIR = str(ROOT / "scenarios")
+    TAGGER = "combined"          # rules | model | combined
+    CALLER_BACKEND = ""          # "" = as each scenario says; see models/callers
+    DEMO_DATA = True
+    TASK_QUEUE = "eager"         # eager | redis
+    REDIS_URL = "redis://127.0.0.1:6379/0"
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    RATELIMIT_STORAGE_URI = "memory://"
+    BABEL_DEFAULT_LOCALE = "zh"
+    TESTING = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite:///:memory:"
+    TAGGER = "rules"
+    DEMO_DATA = False
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+
+
+def _coerce(old, raw: str):
+    if isinstance(old, bool):
+        return raw.lower() in ("1", "true", "yes", "on")
+    if isinstance(old, int):
+        return int(raw)
+    return raw
+
+
+def env_overrides(config_obj) -> dict:
+    """HOTLINE_* environment variables that override keys of `config_obj`."""
+    out = {}
+    for key, raw in os.environ.items():
+        if key.startswith("HOTLINE_"):
+            name = key[len("HOTLINE_"):]
+            if hasattr(config_obj, name):
+                out[name] = _coerce(getattr(config_obj, name), raw)
+    return out

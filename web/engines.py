@@ -1,0 +1,66 @@
+"""Builds the engine parts (scenario library, tagger, event detector, callers) from config, once per app."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+
+from simulator.callers import Caller, make_caller
+from simulator.scenario import Library, Scenario
+from simulator.tagging import CallerEventDetector, SkillTagger, make_tagger
+
+
+@dataclass
+class Engines:
+    """Lazily built, shared by all requests of one app."""
+
+    scenario_dir: str
+    tagger_kind: str
+    caller_backend: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _library: Library | None = None
+    _tagger: SkillTagger | None = None
+    _detector: CallerEventDetector | None = None
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            with self._lock:
+                if self._library is None:
+                    self._library = Library.load(self.scenario_dir)
+        return self._library
+
+    @property
+    def tagger(self) -> SkillTagger:
+        if self._tagger is None:
+            with self._lock:
+                if self._tagger is None:
+                    self._tagger = make_tagger(self.tagger_kind)
+        return self._tagger
+
+    @property
+    def detector(self) -> CallerEventDetector:
+        if self._detector is None:
+            from simulator.caller_events import RuleEventDetector
+            self._detector = RuleEventDetector()
+        return self._detector
+
+    def caller(self, scenario: Scenario, lang: str) -> Caller:
+        options = {"backend": self.caller_backend} if self.caller_backend and scenario.caller.kind != "scripted" else {}
+        return make_caller(scenario, lang, **options)
+
+    def reload_library(self) -> None:
+        with self._lock:
+            self._library = None
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["hotline_engines"] = Engines(
+        scenario_dir=app.config["SCENARIO_DIR"], tagger_kind=app.config["TAGGER"],
+        caller_backend=app.config.get("CALLER_BACKEND", ""))
+
+
+def engines() -> Engines:
+    """The current app's engines."""
+    return current_app.extensions["hotline_engines"]
