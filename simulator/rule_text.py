@@ -1,0 +1,87 @@
+"""Text helpers shared by the rule tagger and the rule event detector (stdlib `re` only)."""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Pattern
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+# Sentences end at terminal punctuation (ASCII and full-width); "…" and line breaks too.
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？…\n])\s*|(?<=[;；])\s*")
+# Clauses also break at commas and at "but"/"但是": negation does not cross them.
+_CLAUSE_BREAK = re.compile(r"[,，、;；:：.!?。！？…\n]|\bbut\b|但是|可是|不过", re.I)
+
+_EN_NEGATION = re.compile(
+    r"\b(not|never|no|nobody|neither|nor|without|don't|dont|doesn't|didn't|won't|wouldn't|"
+    r"isn't|aren't|wasn't|haven't|hasn't|can't|cannot|couldn't|shouldn't)\b|n't\b", re.I)
+_ZH_NEGATION = re.compile(r"不|没|别|无|非|未|勿|绝不|从不|从没")
+
+_EN_QUESTION_START = re.compile(
+    r"^\s*(and |so |but |ok(ay)?,? |also,? |now,? )?(do|does|did|are|is|was|were|have|has|had|can|could|"
+    r"would|will|shall|should|may|might|what|how|when|where|who|whom|which|why|whether|"
+    r"tell me|i('d| would) like to ask|i want to ask|can i ask|may i ask|i need to ask)\b", re.I)
+_EN_ASK = re.compile(r"\b(ask(ing)? (you|about|if|whether)|wonder(ing)? (if|whether)|"
+                     r"i('d| would) like to know|let me ask)\b", re.I)
+_ZH_QUESTION = re.compile(r"吗|嘛[？?]|呢[？?。]?$|有没有|是不是|会不会|要不要|想不想|是否|有过.{0,12}吗|"
+                          r"问问?你|想知道|什么时候|怎么|多久|哪|几次|谁")
+
+Compiled = list[tuple[Pattern[str], float]]
+
+
+def compile_patterns(table: dict[str, list[tuple[str, float]]], flags: int = re.I) -> dict[str, Compiled]:
+    """Compile a skill -> [(regex, confidence)] table once, at import time."""
+    return {key: [(re.compile(rx, flags), conf) for rx, conf in rows] for key, rows in table.items()}
+
+
+def detect_lang(text: str) -> str:
+    """Return "zh" when the text holds any CJK character, else "en"."""
+    return "zh" if CJK.search(text) else "en"
+
+
+def sentences(text: str) -> list[str]:
+    """Split a text into non-empty sentences, keeping their end punctuation."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def is_question(sentence: str, lang: str) -> bool:
+    """Whether a sentence asks something (punctuation, interrogative words, 'I want to ask')."""
+    s = sentence.strip()
+    if s.endswith(("?", "？")):
+        return True
+    if lang == "zh":
+        return bool(_ZH_QUESTION.search(s))
+    return bool(_EN_QUESTION_START.search(s) or _EN_ASK.search(s))
+
+
+def clause_before(text: str, start: int, width: int) -> str:
+    """The text before `start`, cut at the last clause break and limited to `width` chars."""
+    before = text[max(0, start - width):start]
+    parts = _CLAUSE_BREAK.split(before)
+    return parts[-1] if parts else ""
+
+
+def negated(text: str, start: int, lang: str) -> bool:
+    """Whether a negation word sits just before `start` within the same clause."""
+    if lang == "zh":
+        return bool(_ZH_NEGATION.search(clause_before(text, start, 4)))
+    return bool(_EN_NEGATION.search(clause_before(text, start, 28)))
+
+
+def first_match(patterns: Compiled, text: str, lang: str, negatable: bool) -> float:
+    """Highest confidence among patterns matching `text` (0.0 if none).
+
+    With `negatable`, a match preceded by a negation in its clause does not count,
+    but another, un-negated occurrence of the same pattern still does.
+    """
+    best = 0.0
+    for rx, conf in patterns:
+        if conf <= best:
+            continue
+        if any(not (negatable and negated(text, m.start(), lang)) for m in rx.finditer(text)):
+            best = conf
+    return best
+
+
+def any_match(patterns: Iterable[Pattern[str]], text: str) -> bool:
+    """Whether any of the compiled patterns occurs in `text`."""
+    return any(rx.search(text) for rx in patterns)

@@ -1,0 +1,133 @@
+"""SQL tables (SQLAlchemy 2, typed). Portable: SQLite by default, PostgreSQL in production.
+
+Table classes never reuse simulator dataclass names: a `CallRecord` holds a call,
+a `CallTurn` one committed `simulator.transcript.Turn`, a `ScoreRecord` one `ScoreReport`.
+Timestamps are stored in UTC and come back timezone-aware.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from simulator.transcript import Turn
+from web.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A UTC timestamp; SQLite drops the zone, so it is put back on load."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def new_public_id() -> str:
+    return str(uuid.uuid4())
+
+
+class CallRecord(db.Model):
+    """One practice call: which scenario, who, and the session state to resume it."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_public_id)
+    scenario_id: Mapped[str] = mapped_column(String(120), index=True)
+    scenario_hash: Mapped[str] = mapped_column(String(64))
+    rubric_id: Mapped[str] = mapped_column(String(120))
+    lang: Mapped[str] = mapped_column(String(8))
+    caller_type: Mapped[str] = mapped_column(String(32), index=True)
+    # A users table and its foreign key arrive with the auth work; plain and indexed until then.
+    trainee_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | ended
+    ended_by: Mapped[str | None] = mapped_column(String(16))
+    session_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    turns: Mapped[list["CallTurn"]] = relationship(
+        back_populates="call", order_by="CallTurn.idx", cascade="all, delete-orphan")
+    scores: Mapped[list["ScoreRecord"]] = relationship(
+        back_populates="call", order_by="ScoreRecord.id", cascade="all, delete-orphan")
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def latest_score(self) -> "ScoreRecord | None":
+        return self.scores[-1] if self.scores else None
+
+    def __repr__(self) -> str:
+        return f"<CallRecord {self.public_id} {self.scenario_id} {self.lang} {self.status}>"
+
+
+class CallTurn(db.Model):
+    """One committed turn of a call, in order (`idx` from 0)."""
+
+    __tablename__ = "call_turns"
+    __table_args__ = (UniqueConstraint("call_id", "idx", name="uq_call_turn_idx"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="speech")
+    text: Mapped[str] = mapped_column(Text, default="")
+    t: Mapped[float] = mapped_column(Float)
+    duration: Mapped[float | None] = mapped_column(Float)
+    skills: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    call: Mapped[CallRecord] = relationship(back_populates="turns")
+
+    @classmethod
+    def from_turn(cls, call_id: int, idx: int, turn: Turn) -> "CallTurn":
+        return cls(call_id=call_id, idx=idx, speaker=turn.speaker, kind=turn.kind, text=turn.text,
+                   t=turn.t, duration=turn.duration, skills=dict(turn.skills), events=list(turn.events))
+
+    def to_turn(self) -> Turn:
+        return Turn(speaker=self.speaker, t=self.t, text=self.text or "", kind=self.kind,
+                    duration=self.duration, skills=dict(self.skills or {}), events=tuple(self.events or ()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The interchange-format turn, plus its index in the call."""
+        return {"idx": self.idx, **self.to_turn().to_dict()}
+
+
+class ScoreRecord(db.Model):
+    """An automatic score report of a call, with the rubric version it was scored with."""
+
+    __tablename__ = "score_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    rubric_id: Mapped[str] = mapped_column(String(120))
+    rubric_hash: Mapped[str] = mapped_column(String(64))
+    tagger: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(16))  # pass | fail
+    score: Mapped[float] = mapped_column(Float)
+    critical_failures: Mapped[list[str]] = mapped_column(JSON, default=list)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # ScoreReport.to_dict()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    call: Mapped[CallRecord] = relationship(back_populates="scores")
