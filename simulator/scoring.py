@@ -2,7 +2,9 @@
 
 Condition kinds (rubric `condition.type`), registered in CONDITIONS:
 - occurs:     skills (any of) occur >= min_count times [within_turns N trainee turns |
-              within_seconds T | after_event E (only turns after E, within_turns_after N)].
+              within_seconds T | after_event E (only turns after E, within_turns_after N;
+              include_prompt: true also counts the trainee move just before E, the one
+              that drew E out, e.g. "are you thinking of suicide?" -> "yes")].
               met / missed. Missed evidence: the event turn, if any.
 - never:      skills never occur (same windows as occurs). met / violated.
 - before:     some `first` skill occurs before (or in the same turn as) the first `then`
@@ -11,9 +13,15 @@ Condition kinds (rubric `condition.type`), registered in CONDITIONS:
               (unless the caller spoke, when `unless_caller_spoke`). met / violated.
 - hangup_after: if the trainee hangs up, one of `skills` occurs in the last
               `last_turns` trainee speech turns before it (a warm close / a boundary).
+              With after_event E, only a hang-up after E is judged and only speech turns
+              after E count (hanging up right after a caller reveals E is a violation).
 - ratio:      count(numerator) / max(1, count(denominator)) >= min. met / missed.
 - max_run:    no more than `max` consecutive trainee speech turns with `skills`. met / violated.
 - all_of / any_of: `conditions` combined.
+- guard:      `conditions` (all of them) judged only when the call qualifies, else
+              not_applicable: caller_spoke (the caller said something), events_any (one of
+              these events occurred), events_none (none of these occurred).
+check_condition also checks event names (after_event, events_any, events_none).
 """
 from __future__ import annotations
 
@@ -22,7 +30,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from simulator.scenario import Condition, Rubric, RubricItem, Scenario
 from simulator.skills import Skill
-from simulator.tagging import CallerEventDetector, SkillTagger, TagContext
+from simulator.tagging import EVENTS, CallerEventDetector, SkillTagger, TagContext
 from simulator.transcript import Transcript, Turn
 
 THRESHOLD = 0.5
@@ -79,14 +87,20 @@ def _opt(cond: Condition, key: str, default: Any = None) -> Any:
     return (cond.model_extra or {}).get(key, default)
 
 
+def _names(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def _window(cond: Condition, view: CallView) -> tuple[list[int], int | None]:
     """Trainee moves the condition looks at, and the triggering event turn (if any)."""
     moves = view.trainee_moves()
     event_at = None
     if _opt(cond, "after_event"):
-        names = _opt(cond, "after_event")
-        event_at = view.first_event([names] if isinstance(names, str) else names)
+        event_at = view.first_event(_names(_opt(cond, "after_event")))
+        prompt = [i for i in moves if event_at is not None and i < event_at][-1:]
         moves = [] if event_at is None else [i for i in moves if i > event_at]
+        if _opt(cond, "include_prompt"):
+            moves = prompt + moves
         if _opt(cond, "within_turns_after") is not None:
             moves = moves[: int(_opt(cond, "within_turns_after"))]
     if _opt(cond, "within_turns") is not None:
@@ -144,7 +158,13 @@ def _hangup_after(cond: Condition, view: CallView) -> Outcome:
     h = view.trainee_hangup()
     if h is None:
         return "met", []
-    before = [i for i in view.trainee_speech() if i < h][-int(_opt(cond, "last_turns", 2)):]
+    before = [i for i in view.trainee_speech() if i < h]
+    if _opt(cond, "after_event"):
+        at = view.first_event(_names(_opt(cond, "after_event")))
+        if at is None or at > h:
+            return "met", []
+        before = [i for i in before if i > at]
+    before = before[-int(_opt(cond, "last_turns", 2)):]
     hits = _hits(view, before, _opt(cond, "skills", []))
     return ("met", hits + [h]) if hits else ("violated", before[-1:] + [h])
 
@@ -188,6 +208,23 @@ def _any_of(cond: Condition, view: CallView) -> Outcome:
     if good:
         return "met", sorted({i for _, ev in good for i in ev})
     return outs[0][0] if outs else "missed", sorted({i for _, ev in outs for i in ev})
+
+
+def _qualifies(cond: Condition, view: CallView) -> bool:
+    seen = view.all_events()
+    if _opt(cond, "caller_spoke") and not any(
+            t.speaker == "caller" and t.kind == "speech" for t in view.turns):
+        return False
+    if _opt(cond, "events_any") and not seen & set(_names(_opt(cond, "events_any"))):
+        return False
+    return not seen & set(_names(_opt(cond, "events_none")))
+
+
+@condition("guard")
+def _guard(cond: Condition, view: CallView) -> Outcome:
+    if not _qualifies(cond, view):
+        return "not_applicable", []
+    return _all_of(cond, view)
 
 
 def evaluate(cond: Condition, view: CallView) -> Outcome:
@@ -320,6 +357,7 @@ def score(transcript: Transcript, rubric: Rubric, tagger: SkillTagger | None = N
 
 
 _SKILL_KEYS = ("skills", "first", "then", "numerator", "denominator")
+_EVENT_KEYS = ("after_event", "events_any", "events_none")
 
 
 def check_condition(cond: Condition, where: str = "condition") -> list[tuple[str, str]]:
@@ -332,6 +370,10 @@ def check_condition(cond: Condition, where: str = "condition") -> list[tuple[str
         bad = [s for s in _opt(cond, key, []) or [] if s not in ALL_SKILLS]
         if bad:
             problems.append((f"{where}.{key}", f"unknown skill(s) {bad}"))
+    for key in _EVENT_KEYS:
+        bad = [e for e in _names(_opt(cond, key)) if e not in EVENTS]
+        if bad:
+            problems.append((f"{where}.{key}", f"unknown event(s) {bad}"))
     for j, sub in enumerate(_opt(cond, "conditions", []) or []):
         try:
             problems += check_condition(Condition.model_validate(sub), f"{where}.conditions[{j}]")

@@ -89,6 +89,7 @@ def test_build_is_idempotent(encoder):
     assert (folder / "model.safetensors").stat().st_mtime_ns == stamp
 
 
+# Expected pieces and ids are those of the real multilingual-e5-small tokenizer.json.
 @pytest.mark.parametrize("text, pieces", [
     ("query: I feel like nobody would care if I disappeared.",
      ["▁que", "ry", ":", "▁I", "▁feel", "▁like", "▁no", "body", "▁would", "▁care", "▁if",
@@ -97,11 +98,16 @@ def test_build_is_idempotent(encoder):
      ["▁我", "最近", "总是", "睡", "不", "着", ",", "感觉", "活着", "没有", "意义", "。"]),
     ("Ｆｕｌｌｗｉｄｔｈ ①  ok\tnow", ["▁Full", "width", "▁1", "▁ok", "▁now"]),
     ("好累～", ["▁", "好", "累", "～"]),  # the SentencePiece map keeps U+FF5E, unlike NFKC
-    ("zero\u200bwidth\x07", ["▁zero", "▁width"]),
+    ("zero\u200bwidth\x07", ["▁zero", "▁", "width"]),  # zero-width space -> ' ', BEL dropped
 ])
 def test_tokenizer_pieces(encoder, text, pieces):
     ids = encoder.tokenizer(text)["input_ids"]
     assert encoder.tokenizer.convert_ids_to_tokens(ids) == ["<s>", *pieces, "</s>"]
+
+
+def test_token_ids_match_the_xlmr_vocabulary(encoder):
+    ids = encoder.tokenizer("我最近总是睡不着，感觉活着没有意义。")["input_ids"]
+    assert ids == [0, 13129, 13064, 38373, 19966, 562, 1562, 4, 26379, 189648, 3029, 42139, 30, 2]
 
 
 def test_embeddings_match_the_packages_c_engine(encoder):

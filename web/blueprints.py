@@ -7,6 +7,7 @@ from flask import Flask
 
 # module path -> attribute holding the Blueprint; modules are added as audiences are built
 BLUEPRINTS: list[tuple[str, str]] = [
+    ("web.auth", "bp"),
 ]
 
 

@@ -22,6 +22,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     RATELIMIT_STORAGE_URI = "memory://"
     BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "web" / "translations")
+    RETENTION_YEARS = 3          # call records are kept at least this long; purge refuses younger
+    SESSION_COOKIE_NAME = "hotline_session"
     TESTING = False
 
 

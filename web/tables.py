@@ -55,8 +55,7 @@ class CallRecord(db.Model):
     rubric_id: Mapped[str] = mapped_column(String(120))
     lang: Mapped[str] = mapped_column(String(8))
     caller_type: Mapped[str] = mapped_column(String(32), index=True)
-    # A users table and its foreign key arrive with the auth work; plain and indexed until then.
-    trainee_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    trainee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | ended
     ended_by: Mapped[str | None] = mapped_column(String(16))
     session_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -131,3 +130,97 @@ class ScoreRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     call: Mapped[CallRecord] = relationship(back_populates="scores")
+
+
+# -- accounts, cohorts, sessions, audit (issue 4) ---------------------------------------------
+ROLES = ("trainee", "supervisor", "coordinator", "admin")
+LOCALES = ("zh", "en")
+
+
+class Cohort(db.Model):
+    """A group of trainees at one site, supervised together."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    site: Mapped[str] = mapped_column(String(120), default="")
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.name}>"
+
+
+class User(db.Model):
+    """An account; `session_version` is bumped to revoke every live session at once."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="trainee")  # one of ROLES
+    locale: Mapped[str] = mapped_column(String(8), default="zh")  # one of LOCALES
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    cohort: Mapped[Cohort | None] = relationship(foreign_keys=[cohort_id])
+    supervised: Mapped[list[Cohort]] = relationship(secondary="supervisor_cohorts", order_by="Cohort.name")
+
+    # Flask-Login's user interface, written out so `active` decides is_active.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def set_password(self, password: str) -> None:
+        from web.passwords import hash_password
+        self.password_hash = hash_password(password)
+
+    def check_password(self, password: str) -> bool:
+        from web.passwords import verify_password
+        return verify_password(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class SupervisorCohort(db.Model):
+    """Assignment of a supervisor to a cohort (many-to-many)."""
+
+    __tablename__ = "supervisor_cohorts"
+
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+
+
+class UserSession(db.Model):
+    """A live login; the cookie names it and every request checks it, so logout really ends it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random token kept in the cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Who did what to which object, when (UTC); rows are only ever added."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: the log outlives accounts
+    action: Mapped[str] = mapped_column(String(16), index=True)  # read|create|update|delete|login|logout|purge
+    object_type: Mapped[str] = mapped_column(String(32), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

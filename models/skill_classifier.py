@@ -1,0 +1,123 @@
+"""The transformer skill classifier (a SkillTagger): frozen multilingual-e5 + a small trained head."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from simulator.skills import ALL_SKILLS
+from simulator.tagging import SkillTagger, TagContext, Tagging, register_tagger
+
+log = logging.getLogger(__name__)
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+HEAD_FILE = WEIGHTS_DIR / "skill_head.pt"
+
+
+class SkillHead(nn.Module):
+    """A small multi-label head over 384-d sentence embeddings."""
+
+    def __init__(self, dim: int = 384, hidden: int = 256, n_labels: int = len(ALL_SKILLS), dropout: float = 0.2):
+        super().__init__()
+        self.net = nn.Sequential(nn.Dropout(0.1), nn.Linear(dim, hidden), nn.GELU(),
+                                 nn.Dropout(dropout), nn.Linear(hidden, n_labels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def save_head(path: Path, head: SkillHead, thresholds: np.ndarray, meta: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": {k: v.half() for k, v in head.state_dict().items()},
+                "labels": list(ALL_SKILLS), "thresholds": [float(t) for t in thresholds],
+                "hidden": head.net[1].out_features, "meta": meta}, path)
+
+
+def load_head(path: Path = HEAD_FILE) -> tuple[SkillHead, np.ndarray]:
+    if not path.is_file():
+        raise FileNotFoundError(f"no trained skill head at {path}; run scripts/train_skill_classifier.py")
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    if blob["labels"] != list(ALL_SKILLS):
+        raise ValueError(f"{path}: trained on another skill taxonomy; retrain with scripts/train_skill_classifier.py")
+    head = SkillHead(hidden=int(blob["hidden"]))
+    head.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()})
+    head.eval()
+    return head, np.asarray(blob["thresholds"], dtype=np.float32)
+
+
+def calibrate(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Map probabilities so each skill's tuned threshold lands on 0.5 (the scorer's cut)."""
+    low = 0.5 * probs / np.maximum(thresholds, 1e-6)
+    high = 0.5 + 0.5 * (probs - thresholds) / np.maximum(1 - thresholds, 1e-6)
+    return np.where(probs < thresholds, low, high)
+
+
+class ModelTagger:
+    """Tags with the encoder and the trained head; thread-safe, loaded once."""
+
+    name = "model"
+
+    def __init__(self, head_path: Path = HEAD_FILE, encoder=None):
+        self._head_path = head_path
+        self._encoder = encoder
+        self._head: SkillHead | None = None
+        self._thresholds: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def _ready(self):
+        if self._head is None:
+            with self._lock:
+                if self._head is None:
+                    if self._encoder is None:
+                        from models.encoder import get_encoder
+                        self._encoder = get_encoder()
+                    self._head, self._thresholds = load_head(self._head_path)
+        return self._encoder, self._head, self._thresholds
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw per-skill probabilities, shape [n, n_skills]."""
+        encoder, head, _ = self._ready()
+        if not texts:
+            return np.zeros((0, len(ALL_SKILLS)), np.float32)
+        emb = torch.from_numpy(np.asarray(encoder.encode(list(texts)), dtype=np.float32))
+        with torch.inference_mode():
+            return torch.sigmoid(head(emb)).numpy()
+
+    def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[Tagging]:
+        probs = self.probabilities(texts)
+        conf = calibrate(probs, self._thresholds)
+        return [{ALL_SKILLS[j]: float(row[j]) for j in np.flatnonzero(row >= 0.5)} for row in conf]
+
+
+class CombinedTagger:
+    """Model and rules together: a skill either finds is present, at the higher confidence."""
+
+    name = "combined"
+
+    def __init__(self, model: SkillTagger | None = None, rules: SkillTagger | None = None):
+        from simulator.rule_tagger import RuleTagger
+        self.model = model or ModelTagger()
+        self.rules = rules or RuleTagger()
+
+    def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[Tagging]:
+        out = []
+        for m, r in zip(self.model.tag(texts, context), self.rules.tag(texts, context)):
+            merged = dict(m)
+            for k, v in r.items():
+                merged[k] = max(v, merged.get(k, 0.0))
+            out.append(merged)
+        return out
+
+
+@register_tagger("model")
+def _model(**options) -> ModelTagger:
+    return ModelTagger(**options)
+
+
+@register_tagger("combined")
+def _combined(**options) -> CombinedTagger:
+    return CombinedTagger(**options)

@@ -1,0 +1,128 @@
+"""Training data for the skill classifier: the project's utterances plus mapped public sets.
+
+Labels are *partial*: an ESConv strategy says which skill a turn shows, not which of the
+other 29 it lacks, so every example carries a mask of the labels it actually informs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simulator.skills import ALL_SKILLS
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SKILL_INDEX = {s: i for i, s in enumerate(ALL_SKILLS)}
+
+# ESConv strategy -> skill; the ESConv-informed labels are the only ones masked in.
+ESCONV_SKILLS = ("open_question", "closed_question", "paraphrase_summary", "reflection_feeling",
+                 "self_disclosure", "affirmation", "collaborative_options", "directive_advice")
+FEEDBACK_AREAS = {"Empathy": "validation_empathy", "Validation": "validation_empathy",
+                  "Reflections": "reflection_feeling", "Self-disclosure": "self_disclosure"}
+
+_CLOSED = re.compile(r"^(do|does|did|are|is|was|were|have|has|had|can|could|will|would|should|may)\b", re.I)
+_OPEN = re.compile(r"\b(what|how|tell me|could you (say|tell)|would you like to (share|talk))\b", re.I)
+_DIRECTIVE = re.compile(r"\b(you (should|must|need to|have to|ought to)|just (do|go|try|stop))\b", re.I)
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    lang: str
+    labels: np.ndarray   # 0/1 per skill
+    mask: np.ndarray     # 1 where the label is known
+    source: str
+    split: str           # train | val | test
+    weight: float = 1.0
+
+
+def shared_data_dir() -> Path:
+    """The public datasets folder (HOTLINE_SHARED_DATA, else ../shared/data beside the repo)."""
+    env = os.environ.get("HOTLINE_SHARED_DATA")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parent.parent
+    for cand in (repo.parent / "shared" / "data", Path("/work/shared/data")):
+        if cand.is_dir():
+            return cand
+    raise FileNotFoundError("public datasets not found: set HOTLINE_SHARED_DATA to the folder holding esconv/")
+
+
+def _split_of(key: str) -> str:
+    """A stable 60/20/20 train/val/test split by hash of the example id."""
+    h = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 100
+    return "train" if h < 60 else ("val" if h < 80 else "test")
+
+
+def _vec(skills) -> np.ndarray:
+    v = np.zeros(len(ALL_SKILLS), dtype=np.float32)
+    for s in skills:
+        v[SKILL_INDEX[s]] = 1.0
+    return v
+
+
+def own_utterances(lang: str) -> list[Example]:
+    """The project's authored, fully labelled utterances (every label known)."""
+    out = []
+    path = DATA_DIR / f"skill_utterances_{lang}.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        out.append(Example(row["text"], lang, _vec(row["skills"]), np.ones(len(ALL_SKILLS), np.float32),
+                           "own", _split_of(row["id"])))
+    return out
+
+
+def _question_skill(text: str) -> str | None:
+    if _OPEN.search(text):
+        return "open_question"
+    if _CLOSED.search(text.strip()):
+        return "closed_question"
+    return None
+
+
+def _esconv_skill(strategy: str, text: str) -> str | None:
+    if strategy == "Question":
+        return _question_skill(text)
+    if strategy == "Providing Suggestions":
+        return "directive_advice" if _DIRECTIVE.search(text) else "collaborative_options"
+    return {"Restatement or Paraphrasing": "paraphrase_summary", "Reflection of feelings": "reflection_feeling",
+            "Self-disclosure": "self_disclosure", "Affirmation and Reassurance": "affirmation"}.get(strategy)
+
+
+def esconv(split_file: str = "train.txt", limit: int | None = None) -> list[Example]:
+    """ESConv supporter turns mapped onto the taxonomy (only ESConv-informed labels unmasked)."""
+    mask = _vec(ESCONV_SKILLS)
+    out: list[Example] = []
+    path = shared_data_dir() / "esconv" / split_file
+    for line in path.read_text(encoding="utf-8").splitlines():
+        for turn in json.loads(line)["dialog"]:
+            if turn["speaker"] != "sys" or len(turn["text"]) < 8:
+                continue
+            skill = _esconv_skill(turn.get("strategy", ""), turn["text"])
+            if skill:
+                out.append(Example(turn["text"], "en", _vec([skill]), mask, "esconv", "train", 0.5))
+    if limit and len(out) > limit:
+        step = len(out) / limit
+        out = [out[int(i * step)] for i in range(limit)]
+    return out
+
+
+def feedback(limit: int | None = None) -> list[Example]:
+    """Feedback-set helper turns: good areas as positives, bad areas as negatives (silver labels)."""
+    path = shared_data_dir() / "feedback_qesconv" / "feedback_turns_parsed.jsonl"
+    out: list[Example] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        pos = {FEEDBACK_AREAS[a] for a in row.get("goodareas") or [] if a in FEEDBACK_AREAS}
+        neg = {FEEDBACK_AREAS[a] for a in row.get("badareas") or [] if a in FEEDBACK_AREAS} - pos
+        if not (pos or neg) or len(row["response"]) < 8:
+            continue
+        out.append(Example(row["response"], "en", _vec(pos), _vec(pos | neg), "feedback", "train", 0.3))
+    return out[:limit] if limit else out

@@ -1,0 +1,94 @@
+"""Count labelled trainee utterances per skill and language; check the data set.
+
+Usage: python scripts/count_utterances.py [--min N] [--data-dir DIR]
+
+Prints a Markdown table (skill x language) and exits non-zero when a file is
+malformed (unknown skill, bad context, duplicate id or text, empty labels) or
+when any skill has fewer than --min lines (default 30) in any language.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS, NEGATIVE  # noqa: E402
+
+LANGS = ("en", "zh")
+CONTEXTS = frozenset({"silent", "crying", "prank", "suicidal", "general"})
+CRITICAL = frozenset(s.value for s in CRITICAL_SKILLS)
+NEG = frozenset(s.value for s in NEGATIVE)
+
+
+def load(path: Path) -> tuple[list[dict], list[str]]:
+    """Read one JSONL file; return its rows and a list of problems found."""
+    rows, problems = [], []
+    ids, texts = set(), set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        where = f"{path.name}:{n}"
+        problems += check_row(row, where, ids, texts)
+        ids.add(row.get("id"))
+        texts.add(row.get("text"))
+        rows.append(row)
+    return rows, problems
+
+
+def check_row(row: dict, where: str, ids: set, texts: set) -> list[str]:
+    """Return the problems of one row (empty when it is well formed)."""
+    problems = []
+    if set(row) != {"id", "text", "skills", "context"}:
+        problems.append(f"{where}: keys {sorted(row)}")
+    if row.get("id") in ids:
+        problems.append(f"{where}: duplicate id {row.get('id')}")
+    if not row.get("text") or row.get("text") in texts:
+        problems.append(f"{where}: empty or duplicate text")
+    skills = row.get("skills") or []
+    if not skills or len(set(skills)) != len(skills):
+        problems.append(f"{where}: empty or repeated skills")
+    problems += [f"{where}: unknown skill {s!r}" for s in skills if s not in ALL_SKILLS]
+    if row.get("context") not in CONTEXTS:
+        problems.append(f"{where}: bad context {row.get('context')!r}")
+    return problems
+
+
+def table(counts: dict[str, Counter], lines: dict[str, int]) -> str:
+    """Render the per-skill counts as a Markdown table."""
+    out = ["| skill | kind | " + " | ".join(LANGS) + " |", "|---|---|" + "---:|" * len(LANGS)]
+    for skill in ALL_SKILLS:
+        kind = ("negative" if skill in NEG else "positive") + (", critical" if skill in CRITICAL else "")
+        out.append(f"| {skill} | {kind} | " + " | ".join(str(counts[l][skill]) for l in LANGS) + " |")
+    out.append("| **lines** | | " + " | ".join(str(lines[l]) for l in LANGS) + " |")
+    labels = {l: sum(counts[l].values()) for l in LANGS}
+    out.append("| **labels** | | " + " | ".join(str(labels[l]) for l in LANGS) + " |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the table; return 1 on malformed data or a skill below the minimum."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--min", type=int, default=30)
+    ap.add_argument("--data-dir", type=Path, default=ROOT / "models" / "data")
+    args = ap.parse_args(argv)
+    counts, lines, problems = {}, {}, []
+    for lang in LANGS:
+        rows, found = load(args.data_dir / f"skill_utterances_{lang}.jsonl")
+        problems += found
+        counts[lang] = Counter(s for r in rows for s in r["skills"])
+        lines[lang] = len(rows)
+    print(table(counts, lines))
+    low = [f"{l}:{s}={counts[l][s]}" for l in LANGS for s in ALL_SKILLS if counts[l][s] < args.min]
+    for p in problems + [f"below minimum {args.min}: {x}" for x in low]:
+        print(p, file=sys.stderr)
+    return 1 if problems or low else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

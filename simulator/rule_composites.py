@@ -1,0 +1,177 @@
+"""Skills the rule tagger decides from combinations of cues rather than single patterns.
+
+Each function takes the text, its language and (where useful) whether the surrounding call
+carries suicide-risk talk, and returns {skill: confidence}.
+"""
+from __future__ import annotations
+
+import re
+
+from simulator.risk_lexicon import suicide_strength
+from simulator.rule_text import is_question, sentences
+
+_YOU = {"en": re.compile(r"\b(you|your|yourself|u|ur)\b", re.I), "zh": re.compile(r"你|您")}
+
+# --- suicide risk questions ---------------------------------------------------------------
+_RISK = {
+    "risk_plan": {
+        "en": (r"\b(plan|plans|planned|planning)\b(?! (together|for (the|this|tomorrow|today|your day|the weekend)))|"
+               r"\bhow (you would|you'd|you might|you're going to|you are going to|you'll) (do|go about)|"
+               r"\bthought (about|through) how\b|\bworked out (how|when|where)|\b(decided|figured out) how\b|\bmethod\b", 0.9),
+        "zh": (r"(?<!安全)计划|打算(怎么|用什么|在哪|如何)|想好(了)?(怎么|用什么|什么时候|在哪)|具体(的)?(想法|方法|打算|办法)|"
+               r"(用|通过)什么(方式|方法|办法)|怎么(去)?做", 0.9),
+    },
+    "risk_means": {
+        "en": (r"\b(access to|get hold of|got hold of|have (got )?(the|any)? ?(means|pills|medication|tablets|weapons?|guns?|"
+               r"firearms?|rope|knife|knives))|\b(pills|medication|tablets|weapons?|guns?|firearms?|means)\b[^.?!]{0,30}"
+               r"(with you|near you|at home|in the house|around you|on you|within reach)|\banything (you could use|to hurt|"
+               r"that could hurt|you might use|around you|near you)", 0.9),
+        "zh": (r"(药|刀|工具|绳|东西|手段)[^。！？]{0,8}(手边|身边|旁边|家里|身上|准备|拿到|在哪|能拿)|(手边|身边|家里|身上)[^。！？]{0,8}"
+               r"(有没有|有什么|有)[^。！？]{0,8}(药|刀|工具|绳|东西)|(准备|买|存|攒)(了|好)?[^。！？]{0,6}(药|东西|工具)", 0.9),
+    },
+    "risk_timeline": {
+        "en": (r"\b(tonight|today|right now|soon|how soon|anytime soon|timeframe|time frame|this week)\b|"
+               r"\b(intend|intention|intending|going to act|act on (them|it|these|those|that)|go through with|"
+               r"decided (when|to)|when (are|were|do|would) you (planning|going|thinking))", 0.85),
+        "zh": (r"今晚|今天|现在就|马上|什么时候|多久|近期|这几天|已经决定|决定了|真的会|会去做|(打算|准备)(什么时候|哪天|今)", 0.85),
+    },
+    "risk_history": {
+        "en": (r"\b(ever|before|in the past|previously|last time|prior|past)\b[^.?!]{0,40}\b(tried|attempt\w*|done (this|that|it)|"
+               r"hurt yourself|harmed yourself)|\b(tried|attempted)\b[^.?!]{0,40}\b(before|in the past|previously|ever)\b|"
+               r"\b(previous|past|prior|earlier) (suicide )?attempts?", 0.9),
+        "zh": (r"(以前|之前|过去|曾经|从前|有没有|有过)(也)?[^。！？]{0,8}(试过|尝试|自杀过|伤害过(你)?自己|这样做过|做过)|"
+               r"(自杀|伤害自己|轻生)(过|的经历|的尝试|未遂)|有过(自杀|轻生)", 0.9),
+    },
+}
+_RISK_RX = {skill: {lang: (re.compile(rx, re.I), conf) for lang, (rx, conf) in by_lang.items()}
+            for skill, by_lang in _RISK.items()}
+_SAFETY_PLAN = re.compile(r"safety plan|安全计划|plan together|一起(做|制定)", re.I)
+# These risk questions need suicide talk somewhere near; a bare "do you have a plan?" gets less.
+_NEEDS_CONTEXT = {"risk_timeline": 0.0, "risk_plan": 0.6, "risk_means": 0.6, "risk_history": 0.0}
+_HISTORY_BARE = re.compile(r"\b(attempt\w*)\b|自杀|轻生|伤害(过)?(你)?自己", re.I)
+
+
+def _question_windows(text: str, lang: str) -> list[tuple[str, float]]:
+    """Sentences that ask something, plus a statement followed by a question (weighted lower).
+
+    "Some people in pain think of ending their life. Is that true for you?" asks about the
+    first sentence through the second.
+    """
+    sents = sentences(text)
+    asks = [is_question(s, lang) for s in sents]
+    windows = []
+    for i, s in enumerate(sents):
+        if asks[i]:
+            windows.append((s, 1.0))
+        elif i + 1 < len(sents) and asks[i + 1]:
+            windows.append((s + " " + sents[i + 1], 0.85))
+    return windows
+
+
+def suicide_inquiry(text: str, lang: str) -> dict[str, float]:
+    """Tag a direct (or hedged) question about suicide, self-harm or a wish to be dead."""
+    best = 0.0
+    for window, weight in _question_windows(text, lang):
+        strength = suicide_strength(window, lang)
+        if strength and _YOU[lang].search(window):
+            best = max(best, strength * weight)
+    return {"suicide_inquiry": round(best, 2)} if best >= 0.5 else {}
+
+
+def risk_questions(text: str, lang: str, risk_context: bool) -> dict[str, float]:
+    """Tag the plan/means/timeline/history questions of a suicide risk assessment."""
+    found: dict[str, float] = {}
+    windows = _question_windows(text, lang)
+    context = risk_context or any(suicide_strength(w, lang) for w, _ in windows)
+    for skill, by_lang in _RISK_RX.items():
+        rx, conf = by_lang[lang]
+        for window, weight in windows:
+            if not rx.search(window) or (skill == "risk_plan" and _SAFETY_PLAN.search(window)):
+                continue
+            score = conf * weight if context else _NEEDS_CONTEXT[skill]
+            if skill == "risk_history" and not context and _HISTORY_BARE.search(window):
+                score = conf * weight
+            found[skill] = max(found.get(skill, 0.0), round(score, 2))
+    return {k: v for k, v in found.items() if v >= 0.5}
+
+
+# --- confidentiality versus an unconditional secrecy promise ---------------------------------
+_SECRECY = {
+    "en": re.compile(r"\bconfidential\w*|\bprivate\b|\bprivacy\b|\banonymous\w*|\bstays? (between us|here|in this call|"
+                     r"with me|on this line)|\b(won't|will not|never|wouldn't|not going to) (ever )?(tell|share|pass|repeat|"
+                     r"report|say)\b|\bkeep (it|this|that|everything|what you say)\b[^.!?]{0,20}(to myself|secret|between us|"
+                     r"private)|\b(no one|nobody|no-one)( else)? (will|would|is going to) (ever )?(know|hear|find out)|\bsecret\b", re.I),
+    "zh": re.compile(r"保密|隐私|匿名|不会(告诉|透露|泄露|说出去|外传|对外|讲出去)|不会(跟|和|对|向)[^。！？]{0,8}(说|讲|透露|提)|"
+                     r"只(有)?(在)?我们(之间|两个人?)|不会让(别人|任何人|其他人)知道|不会有(人|别人|任何人)知道|秘密"),
+}
+_LIMIT = {
+    "en": re.compile(r"\bunless\b|\bexcept\b|\bexception|\bbut if\b|\bonly if\b|\blimits?\b|\b(in danger|at risk|"
+                     r"risk of (serious )?harm|to keep you safe|your safety|life is)|\bhave to (tell|share|act|call|contact|"
+                     r"break)|\b(can't|cannot|can not|won't be able to) (promise|guarantee)", re.I),
+    "zh": re.compile(r"除非|但(是)?如果|例外|限度|有限|生命(危险|安全)|有(生命)?危险|(涉及|关系到|危及|威胁)[^。！？]{0,6}(安全|生命)|"
+                     r"安全(问题|受到)|不得不|必须(报告|通知|联系|告诉)|不能(完全)?(保证|承诺)"),
+}
+_UNCONDITIONAL = {
+    "en": (re.compile(r"\bno matter what\b|\bwhatever (you|happens|it is)\b|\bnot a (soul|single person)\b|\bpromise\b|"
+                      r"\bswear\b|\babsolutely\b|\bcompletely\b|\b100\s?%|\bunder any circumstances\b|\bguarantee\b|"
+                      r"\bever\b|\bnever\b|\bno one will ever\b|\btotally\b", re.I),
+           re.compile(r"\b(anyone|anybody|no one|nobody|no-one)\b", re.I)),
+    "zh": (re.compile(r"绝对|无论|不管|永远|谁都不|任何人都不|一定不会|保证|发誓|百分之百|打死|放心|怎么样都"),
+           re.compile(r"任何人|别人|其他人|谁")),
+}
+
+
+def confidentiality(text: str, lang: str) -> dict[str, float]:
+    """Confidentiality with a stated limit, or a secrecy promise without one."""
+    if not _SECRECY[lang].search(text):
+        return {}
+    if _LIMIT[lang].search(text):
+        return {"confidentiality": 0.9}
+    strong, weak = _UNCONDITIONAL[lang]
+    if strong.search(text):
+        return {"promise_secrecy": 0.9}
+    if weak.search(text):
+        return {"promise_secrecy": 0.75}
+    return {"confidentiality": 0.6}
+
+
+# --- bare fact probes and "why" interrogation ------------------------------------------------
+_PROBE = {
+    "en": re.compile(r"\bwhat('s| has| had)? (exactly |actually |really )?happen(ed|ing)\b|\bwhat (exactly )?happened\b|"
+                     r"\bwhat('s| is) (going on|wrong|the matter|the problem|up)\b|\bwhat did (he|she|they|you) do\b|"
+                     r"\bwho did (this|that|it)\b|\bwhen did (it|this|that) (happen|start)|\bwhy are you crying\b|"
+                     r"\bwhat('s| is) (this|it) (all )?about\b", re.I),
+    "zh": re.compile(r"发生(了)?(什么|啥)(事)?|出(了)?(什么|啥)(事)?|怎么(了(?![解结断])|回事)|什么情况|到底怎么|"
+                     r"(为什么|为啥|干嘛)(要)?哭|谁(干|做)的|什么时候发生"),
+}
+_WARMTH = frozenset({"validation_empathy", "reflection_feeling", "patience_silence", "affirmation"})
+
+
+def fact_probe(text: str, lang: str, other_skills: set[str]) -> dict[str, float]:
+    """A what-happened/fact probe with no empathy in the same turn (the scorer decides 'premature')."""
+    if _PROBE[lang].search(text) and not (_WARMTH & other_skills):
+        return {"premature_fact_probe": 0.85}
+    return {}
+
+
+_WHY = {
+    "en": re.compile(r"\bwhy\b(?! (don't|not|dont) (you|we) (just )?(try|go|call|talk|take|get|see|tell|do|stop|give))", re.I),
+    "zh": re.compile(r"(为什么|为啥|干嘛|凭什么|怎么会|怎么能)(?!不(试试|去|找))"),
+}
+_WHY_HARSH = {
+    "en": re.compile(r"\bwhy (would|did|didn't|do|don't|are|can't|won't|haven't|were|is) (you|anyone|someone)\b"
+                     r"[^?]{0,30}(\?|like that|that|so|always|keep|even)", re.I),
+    "zh": re.compile(r"(为什么|为啥|干嘛|凭什么)(你)?(要|不|总是|老是|会|非要|还)"),
+}
+
+
+def interrogating_why(text: str, lang: str) -> dict[str, float]:
+    """'Why' questions: one gentle one is weak evidence, several or an accusing one strong."""
+    asks = [s for s in sentences(text) if is_question(s, lang)]
+    count = sum(len(_WHY[lang].findall(s)) for s in asks)
+    if count >= 2:
+        return {"interrogating_why": 0.9}
+    if count == 1:
+        harsh = any(_WHY_HARSH[lang].search(s) for s in asks)
+        return {"interrogating_why": 0.8 if harsh else 0.6}
+    return {}
