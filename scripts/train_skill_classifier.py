@@ -49,13 +49,16 @@ def embed(texts: list[str]) -> np.ndarray:
         path.parent.mkdir(parents=True, exist_ok=True)
         keys = list(cache)
         np.savez(path, keys=np.array(keys), vecs=np.stack([cache[k] for k in keys]))
+    if not texts:
+        return np.zeros((0, 384), np.float32)
     return np.stack([cache[key(t)] for t in texts]).astype(np.float32)
 
 
 def _arrays(exs: list[Example]):
     X = embed([e.text for e in exs])
-    Y = np.stack([e.labels for e in exs])
-    M = np.stack([e.mask for e in exs])
+    n = len(ALL_SKILLS)
+    Y = np.stack([e.labels for e in exs]) if exs else np.zeros((0, n), np.float32)
+    M = np.stack([e.mask for e in exs]) if exs else np.zeros((0, n), np.float32)
     W = np.array([e.weight for e in exs], dtype=np.float32)
     return X, Y, M, W
 

@@ -227,6 +227,49 @@ def format_report(report: ScoreReport, rubric, tr: Transcript) -> str:
     return "\n".join(lines)
 
 
+# -- evaluate -------------------------------------------------------------------------
+@main.command("evaluate")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--tagger", type=TAGGER_CHOICES, default=_default_tagger)
+@click.option("--scenarios", "root", type=click.Path(exists=True))
+@click.option("--verbose", is_flag=True, help="one line per call")
+def evaluate_cmd(folder: str, tagger: str, root: str | None, verbose: bool) -> None:
+    """Agreement of the scorer with labelled transcripts (meta.label: verdict, critical_failures)."""
+    lib = _library(root)
+    tg = _tagger(tagger)
+    rows = []
+    for path in _transcript_files([folder]):
+        tr = Transcript.load(path)
+        label = (tr.meta or {}).get("label")
+        if not label:
+            continue
+        report = _score_one(tr, lib, None, tg)
+        rows.append((path, label, report))
+        if verbose:
+            ok = "ok " if report.verdict == label["verdict"] else "BAD"
+            click.echo(f"{ok} {path.name}: label {label['verdict']} {sorted(label.get('critical_failures', []))}"
+                       f" | scorer {report.verdict} {sorted(report.critical_failures)}")
+    if not rows:
+        raise click.ClickException(f"no labelled transcripts (with meta.label) under {folder}")
+    click.echo(json.dumps(agreement(rows), ensure_ascii=False, indent=2))
+
+
+def agreement(rows) -> dict:
+    """Verdict accuracy and critical-failure precision/recall of the scorer against labels."""
+    correct = sum(r.verdict == lab["verdict"] for _, lab, r in rows)
+    tp = fp = fn = 0
+    for _, lab, r in rows:
+        gold, pred = set(lab.get("critical_failures", [])), set(r.critical_failures)
+        tp, fp, fn = tp + len(gold & pred), fp + len(pred - gold), fn + len(gold - pred)
+    by_group: dict[str, list[bool]] = {}
+    for _, lab, r in rows:
+        by_group.setdefault(f"{r.rubric_id}", []).append(r.verdict == lab["verdict"])
+    return {"calls": len(rows), "verdict_accuracy": round(correct / len(rows), 3),
+            "critical_failure_recall": round(tp / (tp + fn), 3) if tp + fn else None,
+            "critical_failure_precision": round(tp / (tp + fp), 3) if tp + fp else None,
+            "verdict_accuracy_by_rubric": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_group.items())}}
+
+
 # -- tag ------------------------------------------------------------------------------
 @main.command("tag")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))

@@ -13,7 +13,7 @@ _REFL = r"(yourself|myself|himself|herself|themselves|oneself|ourselves|urself)"
 # Strong: unambiguous talk of suicide, self-harm or a wish to be dead.
 SUICIDE_STRONG_EN = re.compile(
     r"\bsuicid\w*|\bkill(ing|ed|s)?\s+" + _REFL + r"|\b(end|ending|ended|take|taking|took)\s+" + _SELF + r"(life|lives)\b|"
-    r"\b(end|ending)\s+(it\s+all|everything|things|your\s+life|it)\b(?!\s+(with|between))|"
+    r"\b(end|ending)\s+(it\s+all|everything|your\s+life|it)\b(?!\s+(with|between))|"
     r"\b(hurt|hurting|harm|harming|injur\w*|cut|cutting)\s+" + _REFL + r"|\bself[- ]?(harm|injur)\w*|"
     r"\b(not|n't|never|no\s+longer)\s+(want(ing)?|wish(ing)?)\s+to\s+(live|be\s+alive|be\s+here|exist|go\s+on|wake\s+up)|"
     r"\b(not|n't|never|no\s+longer)\s+(wanting|want)\s+to\s+be\s+(alive|around)|"

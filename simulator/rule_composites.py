@@ -48,7 +48,12 @@ _RISK_RX = {skill: {lang: (re.compile(rx, re.I), conf) for lang, (rx, conf) in b
 _SAFETY_PLAN = re.compile(r"safety plan|安全计划|plan together|一起(做|制定)", re.I)
 # These risk questions need suicide talk somewhere near; a bare "do you have a plan?" gets less.
 _NEEDS_CONTEXT = {"risk_timeline": 0.0, "risk_plan": 0.6, "risk_means": 0.6, "risk_history": 0.0}
-_HISTORY_BARE = re.compile(r"\b(attempt\w*)\b|自杀|轻生|伤害(过)?(你)?自己", re.I)
+# Wording that carries its own risk context ("act on these thoughts", "an attempt").
+_SELF_EVIDENT = {
+    "risk_history": re.compile(r"\b(attempt\w*)\b|自杀|轻生|伤害(过)?(你)?自己", re.I),
+    "risk_timeline": re.compile(r"\b(act on (them|it|these|those|that)|go through with|do it|intend\w*)\b|"
+                                r"(动手|行动|去做|付诸)", re.I),
+}
 
 
 def _question_windows(text: str, lang: str) -> list[tuple[str, float]]:
@@ -89,7 +94,7 @@ def risk_questions(text: str, lang: str, risk_context: bool) -> dict[str, float]
             if not rx.search(window) or (skill == "risk_plan" and _SAFETY_PLAN.search(window)):
                 continue
             score = conf * weight if context else _NEEDS_CONTEXT[skill]
-            if skill == "risk_history" and not context and _HISTORY_BARE.search(window):
+            if not context and skill in _SELF_EVIDENT and _SELF_EVIDENT[skill].search(window):
                 score = conf * weight
             found[skill] = max(found.get(skill, 0.0), round(score, 2))
     return {k: v for k, v in found.items() if v >= 0.5}

@@ -10,7 +10,8 @@ Condition kinds (rubric `condition.type`), registered in CONDITIONS:
 - before:     some `first` skill occurs before (or in the same turn as) the first `then`
               skill; violated when a `then` turn comes with no `first` before it.
 - no_early_hangup: the trainee does not hang up before `seconds` of call time
-              (unless the caller spoke, when `unless_caller_spoke`). met / violated.
+              (unless the caller spoke, when `unless_caller_spoke`; or unless one of the
+              events `unless_event` came before the hang-up). met / violated.
 - hangup_after: if the trainee hangs up, one of `skills` occurs in the last
               `last_turns` trainee speech turns before it (a warm close / a boundary).
               With after_event E, only a hang-up after E is judged and only speech turns
@@ -21,10 +22,15 @@ Condition kinds (rubric `condition.type`), registered in CONDITIONS:
 - guard:      `conditions` (all of them) judged only when the call qualifies, else
               not_applicable: caller_spoke (the caller said something), events_any (one of
               these events occurred), events_none (none of these occurred).
-check_condition also checks event names (after_event, events_any, events_none).
+check_condition also checks event names (after_event, events_any, events_none, unless_event).
+
+"The caller spoke" means words: a caller turn that is only a stage direction in brackets,
+"(a faint breath)", is not speech. build_view marks `started_talking` on the first caller
+turn with words after a silent or wordless opening, when the transcript carries none.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -34,6 +40,7 @@ from simulator.tagging import EVENTS, CallerEventDetector, SkillTagger, TagConte
 from simulator.transcript import Transcript, Turn
 
 THRESHOLD = 0.5
+_STAGE_DIRECTION = re.compile(r"^\s*[（(\[【][^）)\]】]*[）)\]】]\s*$")
 RESULTS = ("met", "missed", "violated", "not_applicable")
 
 
@@ -70,6 +77,15 @@ class CallView:
             if t.kind == "hang_up":
                 return i if t.speaker == "trainee" else None
         return None
+
+
+def has_words(turn: Turn) -> bool:
+    """Whether a turn is speech with words, not silence or a bracketed stage direction."""
+    return turn.kind == "speech" and bool(turn.text.strip()) and not _STAGE_DIRECTION.match(turn.text)
+
+
+def caller_spoke(turns: Sequence[Turn]) -> bool:
+    return any(t.speaker == "caller" and has_words(t) for t in turns)
 
 
 Outcome = tuple[str, list[int]]
@@ -147,9 +163,11 @@ def _no_early_hangup(cond: Condition, view: CallView) -> Outcome:
     h = view.trainee_hangup()
     if h is None:
         return "met", []
-    if _opt(cond, "unless_caller_spoke") and any(
-            t.speaker == "caller" and t.kind == "speech" for t in view.turns[:h]):
+    if _opt(cond, "unless_caller_spoke") and caller_spoke(view.turns[:h]):
         return "met", [h]
+    at = view.first_event(_names(_opt(cond, "unless_event")))
+    if at is not None and at < h:
+        return "met", [at, h]
     return ("violated", [h]) if view.turns[h].t < float(_opt(cond, "seconds", 60)) else ("met", [h])
 
 
@@ -212,8 +230,7 @@ def _any_of(cond: Condition, view: CallView) -> Outcome:
 
 def _qualifies(cond: Condition, view: CallView) -> bool:
     seen = view.all_events()
-    if _opt(cond, "caller_spoke") and not any(
-            t.speaker == "caller" and t.kind == "speech" for t in view.turns):
+    if _opt(cond, "caller_spoke") and not caller_spoke(view.turns):
         return False
     if _opt(cond, "events_any") and not seen & set(_names(_opt(cond, "events_any"))):
         return False
@@ -329,7 +346,18 @@ def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
             ev |= detector.detect(t.text, transcript.lang)
         events.append(frozenset(ev))
     risk = frozenset(k for k, v in scenario.risk.model_dump().items() if v) if scenario else frozenset()
-    return CallView(transcript, tuple(skills), tuple(events), risk)
+    return CallView(transcript, tuple(skills), tuple(_mark_started_talking(turns, events)), risk)
+
+
+def _mark_started_talking(turns: Sequence[Turn], events: list[frozenset[str]]) -> list[frozenset[str]]:
+    """Add `started_talking` to a wordless opening's first caller words (transcripts from elsewhere)."""
+    callers = [i for i, t in enumerate(turns) if t.speaker == "caller"]
+    if not callers or has_words(turns[callers[0]]) or any("started_talking" in e for e in events):
+        return events
+    first = next((i for i in callers if has_words(turns[i])), None)
+    if first is not None:
+        events[first] = events[first] | {"started_talking"}
+    return events
 
 
 def _applies(item: RubricItem, view: CallView, caller_type: str | None) -> bool:
@@ -357,7 +385,7 @@ def score(transcript: Transcript, rubric: Rubric, tagger: SkillTagger | None = N
 
 
 _SKILL_KEYS = ("skills", "first", "then", "numerator", "denominator")
-_EVENT_KEYS = ("after_event", "events_any", "events_none")
+_EVENT_KEYS = ("after_event", "events_any", "events_none", "unless_event")
 
 
 def check_condition(cond: Condition, where: str = "condition") -> list[tuple[str, str]]:

@@ -26,14 +26,14 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 def _init_accounts(app: Flask) -> None:
     """Logins, CSRF, rate limits, languages, security headers and the audit/purge and demo commands."""
-    from web import audit, demo, security
-    from web.auth import select_locale
+    from web import audit, auth, demo, security
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, default_locale=app.config["BABEL_DEFAULT_LOCALE"], locale_selector=select_locale,
+    babel.init_app(app, default_locale=app.config["BABEL_DEFAULT_LOCALE"], locale_selector=auth.select_locale,
                    default_translation_directories=app.config["BABEL_TRANSLATION_DIRECTORIES"])
     security.init_app(app)
+    auth.init_app(app)
     audit.init_app(app)
     demo.init_app(app)

@@ -12,12 +12,12 @@ import hashlib
 import secrets
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import delete, select
-from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from web import audit
 from web.extensions import db, limiter, login_manager
@@ -42,7 +42,7 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField(choices=[("zh", "中文"), ("en", "English")])
+    lang = StringField(validators=[AnyOf(LOCALES)])
     next = HiddenField()
 
 
@@ -149,7 +149,7 @@ def logout():
 @bp.route("/lang", methods=["POST"])
 def set_language():
     form = LanguageForm()
-    if form.validate_on_submit() and form.lang.data in LOCALES:
+    if form.validate_on_submit():
         if current_user.is_authenticated:
             current_user.locale = form.lang.data
             db.session.commit()
@@ -175,3 +175,21 @@ def select_locale() -> str:
         return session["lang"]
     return request.accept_languages.best_match(LOCALES) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
+
+
+ROLE_LABELS = {"trainee": _l("Trainee"), "supervisor": _l("Supervisor"),
+               "coordinator": _l("Coordinator"), "admin": _l("Administrator")}
+
+
+def init_app(app) -> None:
+    """Template helpers for the account bar: the UI language and role names."""
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+    app.jinja_env.globals["role_label"] = lambda role: str(ROLE_LABELS.get(role, role))
+
+
+@bp.get("/csrf-token")
+@login_required
+def csrf_token():
+    """A CSRF token for API clients: send it back in an X-CSRFToken header on every POST."""
+    from flask_wtf.csrf import generate_csrf
+    return jsonify(csrf_token=generate_csrf())

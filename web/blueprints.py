@@ -8,6 +8,9 @@ from flask import Flask
 # module path -> attribute holding the Blueprint; modules are added as audiences are built
 BLUEPRINTS: list[tuple[str, str]] = [
     ("web.auth", "bp"),
+    ("web.practice", "bp"),
+    ("web.api", "bp"),
+    ("web.cli", "bp"),
 ]
 
 

@@ -254,7 +254,7 @@ def call_status(call: CallRecord) -> dict[str, Any]:
 # -- reports -----------------------------------------------------------------------------
 def report_for(call: CallRecord) -> dict[str, Any]:
     """Everything a report page or the API shows: score, items with texts and evidence, transcript."""
-    turns = [{**row.to_dict(), "evidence_for": [], "tags": [], "seen_events": list(row.events or [])}
+    turns = [{**row.to_dict(), "kind": row.kind, "evidence_for": [], "tags": [], "seen_events": list(row.events or [])}
              for row in call.turns]
     out: dict[str, Any] = {
         "call": {**call_status(call), "scenario": call.scenario_id, "lang": call.lang,

@@ -21,6 +21,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "web" / "translations")
     RETENTION_YEARS = 3          # call records are kept at least this long; purge refuses younger

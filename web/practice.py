@@ -2,25 +2,28 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
 
 from simulator.scenario import CALLER_TYPES
-from web import calls
+from web import audit, calls, security
 from web.i18n import UI_LANGS, pick_lang, skill_label, t
 
 bp = Blueprint("practice", __name__)  # templates and static files: the app's web/templates, web/static
+bp.before_request(security.login_guard)
 
 
 @bp.app_context_processor
 def _i18n():
     """`t(key, **values)` in templates speaks the page's language (g.lang)."""
-    lang = g.get("lang") or pick_lang()
-    return {"t": lambda key, **values: t(key, lang, **values), "lang": lang,
+    lang = g.get("lang") or pick_lang(str(get_locale()))
+    return {"t": lambda key, **values: t(key, lang, **values), "page_lang": lang,
             "skill_label": lambda name: skill_label(name, lang)}
 
 
 def current_trainee_id() -> int | None:
-    """The signed-in trainee's id; the auth blueprint sets g.trainee_id once it exists."""
-    return g.get("trainee_id")
+    """The signed-in user's id (None when nobody is signed in)."""
+    return current_user.id if current_user.is_authenticated else None
 
 
 def _int_arg(name: str) -> int | None:
@@ -33,13 +36,13 @@ def catalogue():
     filters = {"caller_type": request.args.get("caller_type") or None,
                "lang": request.args.get("lang") if request.args.get("lang") in UI_LANGS else None,
                "difficulty": _int_arg("difficulty")}
-    g.lang = pick_lang(request.args.get("ui"), filters["lang"])
     scenarios = calls.list_scenarios(**filters)
     return render_template("practice/catalogue.html", scenarios=scenarios, filters=filters,
                            caller_types=CALLER_TYPES, langs=UI_LANGS)
 
 
 @bp.post("/calls")
+@security.roles_required("trainee")
 def start():
     scenario_id = request.form.get("scenario", "")
     lang = request.form.get("lang", "")
@@ -52,11 +55,9 @@ def start():
     return redirect(url_for("practice.call_screen", public_id=call.public_id), code=303)
 
 
-def _load(public_id: str):
-    try:
-        call = calls.get_call(public_id)
-    except calls.NotFound:
-        abort(404)
+def _load(public_id: str, play: bool = False):
+    """The call if the current user may read it (or, with `play`, owns it); 404 otherwise, never 403."""
+    call = security.playable_call_or_404(public_id) if play else security.readable_call_or_404(public_id)
     g.lang = call.lang
     return call
 
@@ -68,7 +69,9 @@ def _render_call(call, error: str = "", status: int = 200):
 
 @bp.get("/calls/<public_id>")
 def call_screen(public_id: str):
-    return _render_call(_load(public_id))
+    call = _load(public_id)
+    audit.record(current_user, "read", "call", public_id, view="call")
+    return _render_call(call)
 
 
 def _move_from_form():
@@ -78,7 +81,7 @@ def _move_from_form():
 
 @bp.post("/calls/<public_id>/move")
 def move(public_id: str):
-    call = _load(public_id)
+    call = _load(public_id, play=True)
     try:
         calls.take_move(call, _move_from_form())
     except calls.ServiceError as exc:
@@ -95,4 +98,5 @@ def report(public_id: str):
     call = _load(public_id)
     if call.active:
         return redirect(url_for("practice.call_screen", public_id=public_id))
+    audit.record(current_user, "read", "call", public_id, view="report")
     return render_template("practice/report.html", call=call, r=calls.report_for(call))

@@ -9,7 +9,7 @@ import secrets
 from functools import wraps
 from typing import Callable
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
@@ -43,10 +43,8 @@ def can_read_call(user: User, call: CallRecord) -> bool:
     """Trainees read their own calls, supervisors their cohorts' calls, coordinators and admins all."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if user.role in SEES_EVERYTHING:
+    if user.role in SEES_EVERYTHING or call.trainee_id == user.id:
         return True
-    if user.role == "trainee":
-        return call.trainee_id == user.id
     if user.role == "supervisor" and call.trainee_id is not None:
         trainee = db.session.get(User, call.trainee_id)
         return trainee is not None and trainee.cohort_id in supervised_cohort_ids(user)
@@ -119,8 +117,8 @@ def set_security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
-    # Transcripts and reports are confidential: nothing an authenticated user sees is cached.
-    if request.endpoint != "static" and current_user and current_user.is_authenticated:
+    # Transcripts and reports are confidential, and forms carry CSRF tokens: only static files are cacheable.
+    if request.endpoint != "static":
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response
@@ -129,3 +127,10 @@ def set_security_headers(response):
 def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+
+def login_guard():
+    """A before_request hook for whole blueprints: everyone must be logged in (401 JSON under /api/)."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None

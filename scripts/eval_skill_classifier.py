@@ -1,0 +1,59 @@
+#!/usr/bin/env python
+"""Evaluate taggers on the held-out test split of the project's utterances (never trained or tuned on).
+
+Prints per-skill precision/recall/F1 per language for the shipped model head, the rule
+tagger and the combined tagger, and English-trained → Chinese transfer.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
+from models.skill_classifier import HEAD_FILE, CombinedTagger, ModelTagger  # noqa: E402
+from models.skill_data import own_utterances  # noqa: E402
+from simulator.rule_tagger import RuleTagger  # noqa: E402
+from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
+from simulator.tagging import TagContext  # noqa: E402
+
+
+def predict(tagger, texts: list[str], lang: str) -> np.ndarray:
+    out = np.zeros((len(texts), len(ALL_SKILLS)), dtype=int)
+    for i, tags in enumerate(tagger.tag(texts, TagContext(lang=lang))):
+        for s, c in tags.items():
+            if c >= 0.5:
+                out[i, ALL_SKILLS.index(s)] = 1
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--split", default="test", choices=["val", "test"])
+    ap.add_argument("--quiet", action="store_true", help="summary lines only")
+    args = ap.parse_args()
+    model = ModelTagger()
+    taggers = {"model": model, "rules": RuleTagger(), "combined": CombinedTagger(model=model)}
+    en_only = ModelTagger(head_path=HEAD_FILE.with_name("skill_head_en_only.pt"))
+    summary = []
+    for lang in ("en", "zh"):
+        exs = [e for e in own_utterances(lang) if e.split == args.split]
+        gold = np.stack([e.labels for e in exs]).astype(int)
+        runs = dict(taggers)
+        if lang == "zh":
+            runs["en-trained→zh"] = en_only
+        for name, tagger in runs.items():
+            table = per_skill(predict(tagger, [e.text for e in exs], lang), gold)
+            crit = {s.value: round(table[s.value]["recall"], 3) for s in sorted(CRITICAL_SKILLS)}
+            summary.append(f"{lang} {name:14s} n={len(exs):4d} macro-F1 {macro_f1(table):.3f}  critical recall {crit}")
+            if not args.quiet:
+                print(format_table(table, f"{lang} · {name} · {args.split} split") + "\n")
+    print("\n".join(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""RuleEventDetector: reads caller events (simulator.tagging.EVENTS) from a caller's words.
+
+Bilingual, stdlib `re` only, negation-aware ("I'm not going to kill myself" is no disclosure,
+"I don't want to live" is). `started_talking` is not detected here: the call session sets it.
+Lexicons name no method detail.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from simulator.risk_lexicon import SUICIDE_STRONG_EN, SUICIDE_STRONG_ZH
+from simulator.rule_text import compile_patterns, detect_lang, first_match, negated
+from simulator.tagging import EVENTS
+
+log = logging.getLogger(__name__)
+
+# event -> [(regex, weight)]; a weight of 1.0 means the wording carries its own negation
+# ("don't want to live") and must not be cancelled by it; other matches are negation-checked.
+_EN = {
+    "hopelessness": [
+        (r"\b(no|any) (point|hope|way out|future)\b|\bpointless\b|\bhopeless\b|\bnothing (will|is going to|ever) "
+         r"(change|get better|help|matter)|\bwhat'?s the point\b|\bgive up\b|\bgiving up\b|\bno reason to\b", 0.9),
+        (r"\bcan'?t (go on|take (it|this|any more|anymore)|do this any ?more|keep going|see (a|any) (way|future|point))", 1.0),
+        (r"\b(never|won't ever) get better\b|\btired of (living|everything|fighting|it all|trying)|\b(i'?m|i am) (a )?burden\b|"
+         r"\b(trapped|stuck forever)\b|\bcan'?t see (any|a) way\b|\bnothing (left|matters)\b|\bno one (cares|would care)", 0.9),
+    ],
+    "disclosed_ideation": [
+        (r"\b(don'?t|do not|no longer|never) (really )?want to (live|be alive|be here|go on|exist|wake up|carry on)\b|"
+         r"\bdon'?t want to be around any ?more\b", 1.0),
+        (r"(?<!tried to )(?<!attempted )(?<!tried )\b(kill|killing|end|ending|hurt|hurting|harm|harming) (myself|my life|it all|"
+         r"my own life)\b|\bsuicid(e|al|ality)?\b(?! attempt)|"
+         r"\b(want|wanted|wanna|wish|wished|going|ready|thinking|thought|think|plan|planning) (to |about |of )?(die|dying|"
+         r"end it|ending it|be dead|disappear for good)\b|\bwish i (was|were) (dead|gone|never born)|\bbetter off "
+         r"(dead|without me|if i (was|were) gone)|\btake my (own )?life\b|\bnot (to )?wake up\b", 0.9),
+    ],
+    "disclosed_plan": [
+        (r"\b(i'?ve|i have|i've got|i got|got) (a |the |my )?(plan|plans)\b|\bi'?ve planned\b|\bplanned (it|everything|how|when|"
+         r"where|it all)|\bi know (exactly )?(how|when|where) i('d| would|'ll| will| am going to)\b", 0.9),
+        (r"\b(picked|chose|chosen|set|decided on) (a|the) (date|day|time|place)\b|\bwr(itten|ote) (the|a|my) (letters?|note|"
+         r"goodbyes?)|\bworked out how\b|\bmade up my mind\b|\bgiv(en|ing) away my\b|\bsaid (my )?goodbyes?\b", 0.9),
+    ],
+    "means_at_hand": [
+        (r"\b(pills|tablets|medication|meds|gun|rope|knife|blade|them|it|everything|what i need|the stuff)\b[^.!?]{0,30}"
+         r"\b(right here|in front of me|next to me|beside me|in my hand|with me|on the table|within reach|by my bed|ready)\b", 0.9),
+        (r"\bi'?m (standing |sitting )?(on|at) (the )?(roof|rooftop|bridge|edge|ledge|top of|cliff|railway|tracks|platform)\b|"
+         r"\bi('ve| have) (got|collected|saved|stockpiled|bought) (the |enough |some )?(pills|tablets|gun|rope)\b", 0.9),
+    ],
+    "imminent_risk": [
+        (r"\b(tonight|right now|today|this (evening|afternoon|morning|weekend)|in a (few|couple of)? ?(minutes|hours)|soon|"
+         r"after (this|the) call|when i hang up|before (morning|tomorrow))\b", 0.9),
+    ],
+    "past_attempt": [
+        (r"\b(tried|attempted) (to )?(kill myself|end (it|my life)|die|suicide)|\b(tried|attempted) (once|twice|before|again|last)\b|"
+         r"\bsuicide attempts?\b|\b(had|made) an? attempt\b|\b(last|previous|first) (time|attempt) i (tried|did)|\bmy (last|previous|first) attempt\b|\b(overdosed|od'?d) (before|once|last)", 0.9),
+    ],
+    "prank_revealed": [
+        (r"\b(ha){2,}\b|\bhaha\w*|\blol\b|\blmao\b|\brofl\b|\bjust (kidding|joking|messing)\b|\bonly (joking|kidding)\b|\bjk\b|"
+         r"\bit was (a|just a) (joke|prank|dare|bet)\b|\bprank\w*|\bgotcha\b|\bon a dare\b|\bfor a (bet|laugh)\b|"
+         r"\byou fell for it\b|\(laugh\w*\)|\*laugh\w*\*|\bgiggl\w*|\b(we'?re|we were) (just )?(messing|having a laugh|joking)", 0.9),
+    ],
+    "sexual_content": [
+        (r"\bwhat are you wearing\b|\bsex\w*\b|\bnaked\b|\bnude\b|\bin bed with\b|\bturn(s|ed)? me on\b|\bhorny\b|\byour body\b|"
+         r"\btouch(ing)? (yourself|myself|me)\b|\bunderwear\b|\blingerie\b|\baroused\b|\bmasturbat\w*|\bporn\w*|"
+         r"\byour voice is (so )?(hot|sexy)\b|\bkiss you\b", 0.9),
+    ],
+    "crying": [
+        (r"[(\[*]\s*(sob\w*|cry\w*|cries|weep\w*|sniff\w*|tears?)\s*[)\]*]|\bi'?m (crying|sobbing|in tears)\b|"
+         r"\bcan'?t stop crying\b|\b(sob|sniff)\b|\b\*sniff\*", 0.9),
+    ],
+    "agreed_safety_plan": [
+        (r"\b(ok(ay)?|alright|yes|yeah|fine),? i('ll| will| can) (do that|try|call|put|give|stay|ask|go)|\bi promise i('ll| will)\b|"
+         r"\bi can do that\b|\bi agree\b", 0.9),
+    ],
+    "caller_calmer": [
+        (r"\bi feel (a (bit|little) |slightly |much |a lot )?(better|calmer|lighter)\b|\bthank you for listening\b|"
+         r"\b(helped|helps) to talk\b", 0.9),
+    ],
+    "genuine_need": [
+        (r"\b(actually|honestly|seriously|to be honest),? i (really )?(do )?need (help|someone|to talk)|\bsorry i laughed\b|"
+         r"\bit('s| is) not a (joke|prank)\b|\bi'?m (not joking|serious)\b", 0.9),
+    ],
+}
+
+_ZH = {
+    "hopelessness": [
+        (r"没(有)?(希望|意义|意思|盼头|出路|用了)|撑不下去|坚持不下去|熬不下去|活着(有)?什么意思|活着(没|一点)|看不到(希望|未来|出路|头)|"
+         r"绝望|无所谓了|一切都完了|拖累|(是|成了)(个|大家的)?负担|(什么|怎么)都(没用|不会好)|好不了了|不会好起来", 1.0),
+    ],
+    "disclosed_ideation": [
+        (r"不想(再)?活|活不下去|不(想|愿意?)(再)?(继续)?活(下去|着)|不想(再)?醒(来|过来)", 1.0),
+        (r"(?<!试图)(?<!尝试)(自杀|轻生|寻死)(?!过|未遂)|想(要|去)?死(?![你您我])|一死了之|结束(我)?(自己的)?生命|结束自己|了结(自己|生命|一切)?|"
+         r"伤害(我)?自己|死(了)?算了|离开这个世界|不如死|(想|要)消失|结束(这)?一切|死了(就)?(好|一了百了)", 0.9),
+    ],
+    "disclosed_plan": [
+        (r"计划(好)?了|有(一个|个)?计划|(想好|想清楚)(了)?(怎么|在哪|什么时候|用什么)|都想好了|(遗书|信)(都)?(写好|留好|写了)|"
+         r"(写|留)(好)?了?遗书|选好了|定好了(日子|时间|地方)|安排好了(后事)?|后事|交代好了", 0.9),
+    ],
+    "means_at_hand": [
+        (r"(药|安眠药|刀|绳子|东西|工具)[^。！？，]{0,6}(就)?(在)?(我)?(手边|身边|旁边|面前|手里|桌上|床头|准备好)|"
+         r"我(现在)?(就)?(在|站在|坐在|爬上了?)(楼顶|天台|桥上|河边|江边|窗台|阳台|顶楼|铁轨|楼上|高处|窗边)|"
+         r"(攒|存|买)(好|够)?了[^。！？]{0,4}(药|安眠药)", 0.9),
+    ],
+    "imminent_risk": [
+        (r"今晚|今天|现在|马上|一会儿|待会|等一下|等下|挂了电话(就|以后|之后)|这就|明天(一早)?就", 0.9),
+    ],
+    "past_attempt": [
+        (r"(以前|之前|曾经|上次|去年|前年|[一二两三四五六七八九十几\d]+(年|个月|次)前)(也)?[^。！？]{0,6}(自杀|试过|尝试过|寻死)|"
+         r"自杀过|轻生过|被救(回来|过来|活)|抢救(过来|回来)|没死成|自杀未遂|又一次(试|想)", 0.9),
+    ],
+    "prank_revealed": [
+        (r"哈{2,}|嘻嘻|嘿嘿|开(个)?玩笑(的|呢|啦)|逗你(玩)?(的|呢)?|骗你的|打赌|恶作剧|整蛊|[（(](笑|笑声|大笑|哄笑)[）)]|闹着玩|好玩(吧|吗)", 0.9),
+    ],
+    "sexual_content": [
+        (r"穿(的|着)?(是)?什么|性(生活|感|爱|关系|经历|幻想)|做爱|上床|裸|内衣|身材(怎么样|好)|胸(部)?|你的声音(好|真)?(性感|好听|迷人)|"
+         r"约(吗|炮)|色情|(摸|亲)(你|我)", 0.9),
+    ],
+    "crying": [
+        (r"呜+|[（(](哭|哭泣|抽泣|啜泣|哽咽|大哭|泣)[）)]|我(在|一直在?)?哭|忍不住(地)?哭|哭个不停|抽泣|哽咽|泣不成声|止不住(地)?哭", 0.9),
+    ],
+    "agreed_safety_plan": [
+        (r"(好(的)?|行|可以)，?我(会|答应|保证|试试)|我答应你|我保证(会|不)", 0.9),
+    ],
+    "caller_calmer": [
+        (r"(感觉|心里)?好(一)?(点|些)了|平静(一点|一些|些|点)了|谢谢你(听我说|陪我)|说出来(舒服|好受)(多|一点|些)了", 0.9),
+    ],
+    "genuine_need": [
+        (r"其实我(是)?真的|说实话我|其实我(真的)?(需要|很)|我不是(在)?开玩笑|我是认真的", 0.9),
+    ],
+}
+
+_TABLES = {"en": compile_patterns(_EN), "zh": compile_patterns(_ZH)}
+_INTENT = {
+    "en": re.compile(r"\b(going to|gonna|'ll|will|about to|planning to|ready to|do it|end it|go through with|"
+                     r"be gone|not be here|say goodbye)\b", re.I),
+    "zh": re.compile(r"打算|准备|就要|要去|去做|动手|结束|了结|告别|走了|离开|跳|做了断"),
+}
+_SUICIDE = {"en": SUICIDE_STRONG_EN, "zh": SUICIDE_STRONG_ZH}
+_NOT_DETECTED = frozenset({"started_talking"})
+
+
+class RuleEventDetector:
+    """Detects caller events from words, in English or Chinese."""
+
+    def detect(self, text: str, lang: str | None = None) -> set[str]:
+        """Return the events of simulator.tagging.EVENTS that the caller's words reveal."""
+        if not text or not text.strip():
+            return set()
+        lang = lang if lang in _TABLES else detect_lang(text)
+        events = {event for event, pats in _TABLES[lang].items() if self._fires(pats, text, lang)}
+        events.discard("imminent_risk")
+        if self._imminent(text, lang, events):
+            events.add("imminent_risk")
+        events &= set(EVENTS) - _NOT_DETECTED
+        log.debug("events[%s] %r -> %s", lang, text[:60], sorted(events))
+        return events
+
+    @staticmethod
+    def _fires(patterns, text: str, lang: str) -> bool:
+        """A self-negating pattern (weight 1.0) always counts; others only when not negated."""
+        sure = [(rx, c) for rx, c in patterns if c >= 1.0]
+        plain = [(rx, c) for rx, c in patterns if c < 1.0]
+        return bool(first_match(sure, text, lang, False) or first_match(plain, text, lang, True))
+
+    @staticmethod
+    def _imminent(text: str, lang: str, events: set[str]) -> bool:
+        """A near time cue together with intent to act (or with disclosed ideation/plan)."""
+        time_pats = _TABLES[lang]["imminent_risk"]
+        times = [m for rx, _ in time_pats for m in rx.finditer(text) if not negated(text, m.start(), lang)]
+        if not times:
+            return False
+        if events & {"disclosed_ideation", "disclosed_plan", "means_at_hand"}:
+            return True
+        intent = _INTENT[lang].search(text)
+        return bool(intent and not negated(text, intent.start(), lang) and
+                    (_SUICIDE[lang].search(text) or re.search(r"\bdo it\b|\bend it\b|结束|了结|动手|做了断", text, re.I)))

@@ -1,0 +1,202 @@
+"""RuleTagger: bilingual rule-based skill tagging (pure Python, runs in milliseconds)."""
+from __future__ import annotations
+
+import pytest
+
+from simulator.rule_tagger import RuleTagger
+from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS
+from simulator.tagging import SkillTagger, TagContext, make_tagger
+
+TAGGER = RuleTagger()
+
+# DEV cases: written alongside the rules and used while tuning them.
+# Each case: (text, lang, skills that must fire, skills that must not fire).
+DEV = [
+    ("Are you thinking about killing yourself?", "en", {"suicide_inquiry"}, set()),
+    ("Have you had thoughts of suicide?", "en", {"suicide_inquiry"}, set()),
+    ("I'd like to ask you directly: are you thinking of ending your life?", "en", {"suicide_inquiry"}, set()),
+    ("Is part of you not wanting to be alive anymore?", "en", {"suicide_inquiry"}, set()),
+    ("Do you sometimes wish you were dead?", "en", {"suicide_inquiry"}, set()),
+    ("Some people feeling like this think about taking their own life. Are you?", "en", {"suicide_inquiry"}, set()),
+    ("你有没有想过自杀？", "zh", {"suicide_inquiry"}, set()),
+    ("你现在是不是有轻生的念头？", "zh", {"suicide_inquiry"}, set()),
+    ("我想直接问你，你是不是不想活了？", "zh", {"suicide_inquiry"}, set()),
+    ("你有没有想过结束生命？", "zh", {"suicide_inquiry"}, set()),
+    ("你会不会想伤害自己？", "zh", {"suicide_inquiry"}, set()),
+    ("Suicide is never the answer.", "en", set(), {"suicide_inquiry"}),
+    ("How did your father die?", "en", set(), {"suicide_inquiry"}),
+    ("Did you eat today?", "en", set(), {"suicide_inquiry"}),
+    ("你吃饭了吗？", "zh", set(), {"suicide_inquiry"}),
+    ("我想死你了", "zh", set(), {"suicide_inquiry"}),
+    ("What we talk about is confidential, unless your life is in danger.", "en", {"confidentiality"}, {"promise_secrecy"}),
+    ("我们会为你保密，除非有生命危险。", "zh", {"confidentiality"}, {"promise_secrecy"}),
+    ("I won't tell anyone no matter what.", "en", {"promise_secrecy"}, {"confidentiality"}),
+    ("我绝对不会告诉任何人。", "zh", {"promise_secrecy"}, {"confidentiality"}),
+    ("I can't promise to keep everything secret if you're in danger.", "en", {"confidentiality"}, {"promise_secrecy"}),
+    ("What happened?", "en", {"premature_fact_probe"}, set()),
+    ("发生什么事了？", "zh", {"premature_fact_probe"}, set()),
+    ("你怎么了？", "zh", {"premature_fact_probe"}, set()),
+    ("That sounds so painful. When you're ready, can you tell me what happened?", "en", set(), {"premature_fact_probe"}),
+    ("听起来你很难过，不着急，发生什么事了？", "zh", set(), {"premature_fact_probe"}),
+    ("我们怎么了解你的需要呢？", "zh", set(), {"premature_fact_probe"}),
+    ("Say something!", "en", {"pressuring"}, set()),
+    ("Hurry up, I don't have all day.", "en", {"pressuring"}, set()),
+    ("快说话！", "zh", {"pressuring"}, set()),
+    ("你到底说不说？", "zh", {"pressuring"}, set()),
+    ("Take your time.", "en", {"patience_silence"}, {"pressuring"}),
+    ("There's no hurry.", "en", {"patience_silence"}, {"pressuring"}),
+    ("不着急，我在这里听着。", "zh", {"patience_silence"}, {"pressuring"}),
+    ("希望你快点好起来。", "zh", set(), {"pressuring"}),
+    ("You're sick.", "en", {"hostile_insult"}, set()),
+    ("神经病！", "zh", {"hostile_insult"}, set()),
+    ("无聊不无聊？", "zh", {"hostile_insult"}, set()),
+    ("滚！", "zh", {"hostile_insult"}, set()),
+    ("You're not crazy, and you're not stupid.", "en", set(), {"hostile_insult"}),
+    ("你不是神经病，你只是太累了。", "zh", set(), {"hostile_insult"}),
+    ("I'm calling 911 now and I'll stay on the line with you until help arrives.", "en", {"emergency_action"}, set()),
+    ("We can send an ambulance to you right away.", "en", {"emergency_action"}, set()),
+    ("我现在就帮你打120。", "zh", {"emergency_action"}, set()),
+    ("我们会联系110，请保持通话。", "zh", {"emergency_action"}, set()),
+    ("I'll stay here with you.", "en", set(), {"emergency_action"}),
+    ("Hello, this is the Hope Crisis Line, how can I help?", "en", {"greeting_identify"}, set()),
+    ("您好，这里是北京心理危机干预热线。", "zh", {"greeting_identify"}, set()),
+    ("It sounds like you feel really alone.", "en", {"reflection_feeling"}, set()),
+    ("听起来你很孤独。", "zh", {"reflection_feeling"}, set()),
+    ("So what you're saying is that work has become unbearable.", "en", {"paraphrase_summary"}, set()),
+    ("你的意思是，最近工作压力特别大。", "zh", {"paraphrase_summary"}, set()),
+    ("That must be so hard.", "en", {"validation_empathy"}, set()),
+    ("想哭就哭吧，没关系。", "zh", {"validation_empathy"}, {"directive_advice"}),
+    ("Do you have a plan for how you would do it?", "en", {"risk_plan"}, set()),
+    ("Do you have access to pills right now?", "en", {"risk_means"}, set()),
+    ("你手边有药吗？", "zh", {"risk_means"}, set()),
+    ("Are you planning to act on these thoughts tonight?", "en", {"risk_timeline"}, set()),
+    ("Have you tried to kill yourself before?", "en", {"risk_history", "suicide_inquiry"}, set()),
+    ("你之前有没有试过伤害自己？", "zh", {"risk_history"}, set()),
+    ("What are your reasons for living?", "en", {"reasons_for_living"}, set()),
+    ("有什么让你坚持到现在？", "zh", {"reasons_for_living"}, set()),
+    ("Let's make a safety plan together: could you put the pills somewhere else tonight?", "en", {"safety_planning"}, set()),
+    ("我们一起做一个安全计划好吗？", "zh", {"safety_planning"}, {"risk_plan"}),
+    ("You could call 12356 tomorrow, it's a free psychological support line.", "en", {"referral"}, set()),
+    ("可以去当地的精神卫生中心看看。", "zh", {"referral"}, set()),
+    ("This line is for people in crisis, so I'm going to end this call now.", "en", {"boundary_setting"}, set()),
+    ("热线是留给需要帮助的人的，我现在要结束这次通话了。", "zh", {"boundary_setting"}, set()),
+    ("Some people in a similar situation have tried talking to a friend; would that fit you?", "en", {"collaborative_options"}, set()),
+    ("我们一起想想还有什么办法，好吗？", "zh", {"collaborative_options"}, set()),
+    ("Thank you for calling, feel free to call again. Goodbye.", "en", {"closing"}, set()),
+    ("你应该去看医生。", "zh", {"directive_advice"}, set()),
+    ("Calm down and stop crying.", "en", {"directive_advice"}, set()),
+    ("You don't have to say anything.", "en", {"patience_silence"}, {"directive_advice"}),
+    ("Other people have it much worse than you.", "en", {"minimizing"}, set()),
+    ("It's your own fault.", "en", {"judging_blaming"}, set()),
+    ("想想你的父母，你这样太自私了。", "zh", {"judging_blaming"}, set()),
+    ("Why did you do that? Why?", "en", {"interrogating_why"}, set()),
+    ("你为什么要这样？为什么不早说？", "zh", {"interrogating_why"}, set()),
+    ("Why don't you try going for a walk?", "en", {"directive_advice"}, {"interrogating_why"}),
+    ("我以前也离婚过，我懂。", "zh", {"self_disclosure"}, set()),
+    ("It's brave of you to call.", "en", {"affirmation"}, set()),
+    ("你能打这个电话，说明你很勇敢。", "zh", {"affirmation"}, set()),
+    ("Can you tell me more about that?", "en", {"open_question"}, set()),
+    ("Are you at home right now?", "en", {"closed_question"}, set()),
+]
+
+# HELD-OUT: written before any rule existed and never used to tune the rules.
+# Each case: (text, lang, skills that must fire, skills that must not fire).
+HELDOUT = [
+    ("Have you had moments where you thought the world would be better without you, and considered ending things?", "en", {"suicide_inquiry"}, set()),
+    ("Sometimes people in this much pain think about taking their life. Is that something you've thought about?", "en", {"suicide_inquiry"}, set()),
+    ("Do you ever wish you could go to sleep and never wake up?", "en", {"suicide_inquiry"}, set()),
+    ("Are you having thoughts of harming yourself right now?", "en", {"suicide_inquiry"}, set()),
+    ("你有没有过不想再活下去的念头？", "zh", {"suicide_inquiry"}, set()),
+    ("很多人在这么痛苦的时候会想到自杀，你会这样想吗？", "zh", {"suicide_inquiry"}, set()),
+    ("你是不是想过要结束自己的生命？", "zh", {"suicide_inquiry"}, set()),
+    ("你最近有没有想伤害自己？", "zh", {"suicide_inquiry"}, set()),
+    ("Did you get any sleep last night?", "en", set(), {"suicide_inquiry"}),
+    ("你昨晚睡得好吗？", "zh", set(), {"suicide_inquiry"}),
+    ("Everything you tell me stays between us, except if someone's life is at risk.", "en", {"confidentiality"}, {"promise_secrecy"}),
+    ("这里的谈话是保密的，但如果涉及生命安全，我们需要采取措施。", "zh", {"confidentiality"}, {"promise_secrecy"}),
+    ("I promise I'll never tell a soul, whatever you say.", "en", {"promise_secrecy"}, set()),
+    ("放心，不管你说什么我都不会跟任何人讲。", "zh", {"promise_secrecy"}, set()),
+    ("So what exactly happened?", "en", {"premature_fact_probe"}, set()),
+    ("到底出了什么事？", "zh", {"premature_fact_probe"}, set()),
+    ("Come on, talk to me, I haven't got all day.", "en", {"pressuring"}, {"patience_silence"}),
+    ("你倒是说句话啊！", "zh", {"pressuring"}, set()),
+    ("Are you kidding me? What an idiot.", "en", {"hostile_insult"}, set()),
+    ("你有病吧，打这种电话。", "zh", {"hostile_insult"}, set()),
+    ("There's no rush at all, I'm right here whenever you're ready.", "en", {"patience_silence"}, {"pressuring"}),
+    ("慢慢来，我会一直在这儿陪着你。", "zh", {"patience_silence"}, {"pressuring"}),
+    ("I'm going to call an ambulance for you now, and I'll stay on the phone with you.", "en", {"emergency_action"}, set()),
+    ("我现在帮你联系120，你别挂电话。", "zh", {"emergency_action"}, set()),
+    ("Hello, you've reached the crisis support line, my name is Lin.", "en", {"greeting_identify"}, set()),
+    ("你好，这里是心理援助热线。", "zh", {"greeting_identify"}, set()),
+    ("It sounds like you're feeling completely overwhelmed.", "en", {"reflection_feeling"}, set()),
+    ("听起来你现在非常委屈。", "zh", {"reflection_feeling"}, set()),
+    ("Have you worked out how you would do it?", "en", {"risk_plan"}, set()),
+    ("你有具体的计划吗？", "zh", {"risk_plan"}, set()),
+    ("Is there anything you could use to hurt yourself near you right now?", "en", {"risk_means"}, set()),
+    ("Have you ever tried to end your life before?", "en", {"risk_history"}, set()),
+    ("你以前有过自杀的尝试吗？", "zh", {"risk_history"}, set()),
+    ("What has kept you going until now?", "en", {"reasons_for_living"}, set()),
+    ("You really should just go and see a doctor.", "en", {"directive_advice"}, set()),
+    ("这有什么大不了的，别想太多。", "zh", {"minimizing"}, set()),
+    ("Why would you do something like that? Why didn't you tell anyone?", "en", {"interrogating_why"}, set()),
+    ("This line has to stay open for people in crisis, so I'm going to end this call now.", "en", {"boundary_setting"}, set()),
+    ("谢谢你今天打来，如果需要可以随时再打给我们，再见。", "zh", {"closing"}, set()),
+    ("When I went through my divorce I felt the same way.", "en", {"self_disclosure"}, set()),
+    ("It took real courage to pick up the phone today.", "en", {"affirmation"}, set()),
+    ("I'm not going to rush you.", "en", {"patience_silence"}, {"pressuring"}),
+]
+
+
+def _check(text: str, lang: str, must: set[str], must_not: set[str]) -> None:
+    result = TAGGER.tag([text], TagContext(lang=lang))[0]
+    assert must <= set(result), f"missing {must - set(result)} in {result} for {text!r}"
+    assert not (must_not & set(result)), f"unexpected {must_not & set(result)} in {result} for {text!r}"
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", DEV)
+def test_dev_cases(text, lang, must, must_not):
+    _check(text, lang, must, must_not)
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", HELDOUT)
+def test_heldout_cases(text, lang, must, must_not):
+    _check(text, lang, must, must_not)
+
+
+def test_implements_protocol_and_registry():
+    tagger = make_tagger("rules")
+    assert isinstance(tagger, SkillTagger) and tagger.name == "rules"
+
+
+def test_output_shape_and_ranges():
+    texts = ["Take your time.", "", "你有没有想过自杀？", "What happened? Say something!"]
+    out = TAGGER.tag(texts)
+    assert len(out) == len(texts) and out[1] == {}
+    for tagging in out:
+        assert set(tagging) <= set(ALL_SKILLS)
+        assert all(0.5 <= c <= 1.0 for c in tagging.values())
+    assert {"premature_fact_probe", "pressuring"} <= set(out[3])
+
+
+def test_language_detected_without_context():
+    assert "suicide_inquiry" in TAGGER.tag(["你是不是想结束自己的生命？"])[0]
+    assert "suicide_inquiry" in TAGGER.tag(["Are you thinking of suicide?"])[0]
+
+
+def test_bare_plan_question_counts_more_after_caller_ideation():
+    bare = TAGGER.tag(["Do you have a plan?"])[0]["risk_plan"]
+    ctx = TagContext(previous_caller_text="I just want to die.")
+    assert TAGGER.tag(["Do you have a plan?"], ctx)[0]["risk_plan"] > bare
+
+
+def test_strong_wording_more_confident_than_hedged():
+    strong = TAGGER.tag(["Are you thinking of killing yourself?"])[0]["suicide_inquiry"]
+    hedged = TAGGER.tag(["Are you thinking of ending things?"])[0]["suicide_inquiry"]
+    assert strong > hedged >= 0.5
+
+
+def test_critical_skills_all_reachable():
+    texts = ["Are you thinking of suicide?", "I'm calling an ambulance.", "I won't tell anyone, I promise.",
+             "Say something!", "You idiot."]
+    found = set().union(*TAGGER.tag(texts))
+    assert {s.value for s in CRITICAL_SKILLS} <= found

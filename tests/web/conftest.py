@@ -1,0 +1,75 @@
+"""Web fixtures: a fresh app on its own SQLite file, the tiny scenarios in tests/web/data, a keyword tagger.
+
+The keyword tagger and event detector below keep these tests independent of the real rule
+tagger's and scenarios' content, which change on their own schedule.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+import pytest
+
+from simulator.tagging import TagContext, register_tagger
+from web import create_app
+from web.config import TestingConfig
+from web.setup_db import init_db
+
+DATA = Path(__file__).parent / "data"
+
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "greeting_identify": ("热线", "hotline", "support line"),
+    "reflection_feeling": ("听起来", "sounds like"),
+    "validation_empathy": ("难受", "hurting"),
+    "suicide_inquiry": ("自杀", "结束自己的生命", "suicide", "ending your life"),
+    "pressuring": ("快说", "hurry up"),
+    "boundary_setting": ("这条线路是", "this line is for"),
+    "closing": ("再见", "goodbye"),
+}
+
+
+class KeywordTagger:
+    """Tags a text with every skill whose keyword it contains (confidence 1)."""
+
+    name = "webtest-keywords"
+
+    def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[dict[str, float]]:
+        return [{s: 1.0 for s, words in KEYWORDS.items() if any(w in text.lower() for w in words)}
+                for text in texts]
+
+
+register_tagger("webtest")(KeywordTagger)
+
+
+class KeywordDetector:
+    """Reads `hopelessness` from a caller's words."""
+
+    def detect(self, text: str, lang: str | None = None) -> set[str]:
+        return {"hopelessness"} if re.search(r"没意思|no point", text) else set()
+
+
+def make_app(db_path: Path, **overrides):
+    """A testing app on the SQLite file `db_path` (tables created), with the web test scenarios."""
+    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SCENARIO_DIR": str(DATA),
+                "TAGGER": "webtest", **overrides}
+    app = create_app(type("WebTestConfig", (TestingConfig,), settings))
+    app.extensions["hotline_engines"]._detector = KeywordDetector()
+    init_db(app)
+    return app
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "web.sqlite"
+
+
+@pytest.fixture
+def app(db_path: Path):
+    # pytest-flask pushes a request context of this app for each test
+    return make_app(db_path)
+
+
+@pytest.fixture
+def engines(app):
+    return app.extensions["hotline_engines"]
