@@ -66,6 +66,8 @@ META = re.compile(r"\b(chat|mturk|survey|hit|bot|task|supporter|platform|this co
 RUDE = re.compile(r"\b(fuck\w*|shit\w*|bitch|damn|porn\w*|sex\w*|masturbat\w*|rape\w*|abus\w*)\b|"
                   r"他妈|操你|色情|性行为|性侵|自慰|手淫|强奸|老师|医生，|再见", re.I)
 SHORT_CATS = {"withdrawn": (14, 20)}  # category -> (max English words, max Chinese characters)
+# A pool line is said out of its context: "he"/"she" with no one named before is confusing.
+DANGLING = re.compile(r"\b(he|she|him|his|hers|they|them|their|it'?s\s+him)\b|他|她|他们|她们", re.I)
 GREETING = re.compile(r"^(hi|hello|hey|good (morning|afternoon|evening)|how are you|你好|您好)\b", re.I)
 
 
@@ -88,6 +90,8 @@ def _clean(text: str) -> str:
 
 
 def _acceptable(text: str, lang: str) -> bool:
+    if DANGLING.search(text):
+        return False
     if META.search(text) or RUDE.search(text) or GREETING.search(text):
         return False
     if suicide_strength(text, lang) > 0 or not check(text, lang)[0]:

@@ -10,7 +10,7 @@ import logging
 import re
 
 from simulator.risk_lexicon import SUICIDE_STRONG_EN, SUICIDE_STRONG_ZH
-from simulator.rule_text import compile_patterns, detect_lang, first_match, negated
+from simulator.rule_text import compile_patterns, detect_lang, first_match, negated, normalise
 from simulator.tagging import EVENTS
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ class RuleEventDetector:
         if not text or not text.strip():
             return set()
         lang = lang if lang in _TABLES else detect_lang(text)
+        text = normalise(text)
         events = {event for event, pats in _TABLES[lang].items() if self._fires(pats, text, lang)}
         events.discard("imminent_risk")
         if self._imminent(text, lang, events):

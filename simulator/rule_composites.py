@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 
 from simulator.risk_lexicon import suicide_strength
-from simulator.rule_text import is_question, sentences
+from simulator.rule_text import Compiled, first_match, is_question, sentences
 
 _YOU = {"en": re.compile(r"\b(you|your|yourself|u|ur)\b", re.I), "zh": re.compile(r"你|您")}
+# Chinese drops the pronoun ("有没有想过自杀？"): there, only a third-person subject rules a question out.
+_THIRD = {"en": re.compile(r"(?!x)x"), "zh": re.compile(r"他|她|它")}
 
 # --- suicide risk questions ---------------------------------------------------------------
 _RISK = {
@@ -43,6 +45,7 @@ _RISK = {
                r"(自杀|伤害自己|轻生)(过|的经历|的尝试|未遂)|有过(自杀|轻生)", 0.9),
     },
 }
+_WHY_LEAD = {"en": re.compile(r"^\W*(but |so )?why\b", re.I), "zh": re.compile(r"^\W*(你)?(为什么|为啥|干嘛|凭什么)")}
 _RISK_RX = {skill: {lang: (re.compile(rx, re.I), conf) for lang, (rx, conf) in by_lang.items()}
             for skill, by_lang in _RISK.items()}
 _SAFETY_PLAN = re.compile(r"safety plan|安全计划|plan together|一起(做|制定)", re.I)
@@ -78,7 +81,8 @@ def suicide_inquiry(text: str, lang: str) -> dict[str, float]:
     best = 0.0
     for window, weight in _question_windows(text, lang):
         strength = suicide_strength(window, lang)
-        if strength and _YOU[lang].search(window):
+        addressed = _YOU[lang].search(window) or (lang == "zh" and not _THIRD[lang].search(window))
+        if strength and addressed and not _WHY_LEAD[lang].search(window):
             best = max(best, strength * weight)
     return {"suicide_inquiry": round(best, 2)} if best >= 0.5 else {}
 
@@ -100,29 +104,70 @@ def risk_questions(text: str, lang: str, risk_context: bool) -> dict[str, float]
     return {k: v for k, v in found.items() if v >= 0.5}
 
 
+# --- emergency action: taking the step now, not "if it gets worse, call 120" ---------------------
+_CONDITIONAL = {
+    "en": re.compile(r"\b(if|in case|should you|whenever|next time|later)\b|\byou (can|could|may) (always )?(call|dial|ring)", re.I),
+    "zh": re.compile(r"如果|万一|要是|的话|以后|下次|随时可以|你可以(打|拨)"),
+}
+_PAST_ASK = {
+    "en": re.compile(r"^\W*(did|didn't|why|was|were|had|have you ever)\b", re.I),
+    "zh": re.compile(r"当时|那时|以前|之前|为什么|有没有.{0,8}过"),
+}
+
+
+def emergency(text: str, lang: str, patterns: Compiled, negatable: bool) -> dict[str, float]:
+    """emergency_action for a step taken now; a conditional mention is safety planning instead."""
+    act = plan = 0.0
+    for sent in sentences(text):
+        conf = first_match(patterns, sent, lang, negatable)
+        if not conf or _PAST_ASK[lang].search(sent):
+            continue
+        if _CONDITIONAL[lang].search(sent):
+            plan = max(plan, 0.7)
+        else:
+            act = max(act, conf)
+    return {"emergency_action": act} if act else ({"safety_planning": plan} if plan else {})
+
+
 # --- confidentiality versus an unconditional secrecy promise ---------------------------------
 _SECRECY = {
-    "en": re.compile(r"\bconfidential\w*|\bprivate\b|\bprivacy\b|\banonymous\w*|\bstays? (between us|here|in this call|"
-                     r"with me|on this line)|\b(won't|will not|never|wouldn't|not going to) (ever )?(tell|share|pass|repeat|"
-                     r"report|say)\b|\bkeep (it|this|that|everything|what you say)\b[^.!?]{0,20}(to myself|secret|between us|"
-                     r"private)|\b(no one|nobody|no-one)( else)? (will|would|is going to) (ever )?(know|hear|find out)|\bsecret\b", re.I),
-    "zh": re.compile(r"保密|隐私|匿名|不会(告诉|透露|泄露|说出去|外传|对外|讲出去)|不会(跟|和|对|向)[^。！？]{0,8}(说|讲|透露|提)|"
-                     r"只(有)?(在)?我们(之间|两个人?)|不会让(别人|任何人|其他人)知道|不会有(人|别人|任何人)知道|秘密"),
+    "en": re.compile(r"\bconfidential\w*|\bprivate\b|\bprivacy\b|\banonymous\w*|\bsecre(t|cy|tly|ts)\b|\bstays? (between us|"
+                     r"here|in this call|with me|on this line)|\bbetween (you and me|us)\b|\b(won't|will not|never|not going to|"
+                     r"promise not to|don't|do not) (ever )?(tell|call|contact|send|report|pass|share|repeat|involve|inform|breathe)"
+                     r"\b(?! you\b)|\bkeep (it|this|that|everything|what you say)\b[^.!?]{0,20}(to myself|secret|between us|private)|"
+                     r"\b(no one|nobody|no-one|not a (single )?(soul|person|word))\b[^.!?]{0,40}\b(will|would|is going to|can)\b"
+                     r"[^.!?]{0,12}\b(know|hear|find out|get out|be passed)|\bnothing you (say|tell me)\b[^.!?]{0,25}\b(passed|"
+                     r"shared|repeated|reported|leave)|\blips are sealed\b|\bto my grave\b|\bcross my heart\b|\b(go|get) any "
+                     r"further\b|\bnever leaves? (this|the) (call|room|line)\b|\bsafe with me\b|\bnot a word\b", re.I),
+    "zh": re.compile(r"保密|隐私|匿名|秘密|守口如瓶|烂在(我)?肚子里|不会(告诉|透露|泄露|说出去|外传|对外|讲出去|报警|叫人|通知|联系)|"
+                     r"不会(跟|和|对|向)[^。！？]{0,8}(说|讲|透露|提)|只(有)?(在)?我们(之间|两个人?|俩)|不会让(别人|任何人|其他人)知道|"
+                     r"不会有(人|别人|任何人|第三个人)知道|(没|没有)(人|任何人)会知道|谁都不会(知道|听到)|一个字(都|也)?不|不会往外|"
+                     r"(传|漏|说)出去|你知我知|为止|不会(找人|派人|上报|报警|说|打电话|叫)|(不|不会)(上报|报警|告诉别人)|嘴很严|"
+                     r"留在这(儿|里)"),
 }
-_LIMIT = {
-    "en": re.compile(r"\bunless\b|\bexcept\b|\bexception|\bbut if\b|\bonly if\b|\blimits?\b|\b(in danger|at risk|"
-                     r"risk of (serious )?harm|to keep you safe|your safety|life is)|\bhave to (tell|share|act|call|contact|"
-                     r"break)|\b(can't|cannot|can not|won't be able to) (promise|guarantee)", re.I),
-    "zh": re.compile(r"除非|但(是)?如果|例外|限度|有限|生命(危险|安全)|有(生命)?危险|(涉及|关系到|危及|威胁)[^。！？]{0,6}(安全|生命)|"
-                     r"安全(问题|受到)|不得不|必须(报告|通知|联系|告诉)|不能(完全)?(保证|承诺)"),
+_LIMIT = {  # an explicit limit: confidentiality, whatever else is said
+    "en": re.compile(r"\bunless\b|\bexcept\b|(?<!no )\bexceptions?\b|\bbut if\b|\bonly if\b|\blimits?\b|\bhave to (tell|share|"
+                     r"act|call|contact|break|involve)|\b(may|might|would|will) (need|have) to (tell|share|act|call|contact|involve|"
+                     r"break|get)|\b(can't|cannot|can not|won't be able to) (promise|guarantee)", re.I),
+    "zh": re.compile(r"除非|但(是)?(如果|若|要是)|(?<!没有)(?<!没)(?<!无)例外|限度|有限|不得不|(?<![不没别])(必须|需要|可能要|可能会|会)(报告|通知|联系|"
+                     r"告诉|采取|打破|行动)|(不能|没办法|无法)(完全|绝对)?(保证|承诺)"),
+}
+_DANGER = {  # a danger condition: a limit, unless it is overridden ("even if your life is in danger")
+    "en": re.compile(r"\b(in danger|at risk|risk of (serious )?harm|to keep you safe|your safety|life is)\b", re.I),
+    "zh": re.compile(r"生命(危险|安全)|有(生命)?危险|(涉及|关系到|危及|威胁)[^。！？]{0,6}(安全|生命)|安全(问题|受到)"),
+}
+_OVERRIDE = {
+    "en": re.compile(r"\beven (if|when|though)\b|\bno matter\b|\bregardless\b|\bwhatever (you|happens|it is)\b|"
+                     r"\bno exceptions\b|\bfull stop\b", re.I),
+    "zh": re.compile(r"即使|就算|哪怕|无论|不管|不论|没有例外"),
 }
 _UNCONDITIONAL = {
-    "en": (re.compile(r"\bno matter what\b|\bwhatever (you|happens|it is)\b|\bnot a (soul|single person)\b|\bpromise\b|"
-                      r"\bswear\b|\babsolutely\b|\bcompletely\b|\b100\s?%|\bunder any circumstances\b|\bguarantee\b|"
-                      r"\bever\b|\bnever\b|\bno one will ever\b|\btotally\b", re.I),
+    "en": (re.compile(r"\bpromise\b|\bswear\b|\babsolutely\b|\bcompletely\b|\b(100|one hundred)\s?(%|percent)|\bguarantee\w*|"
+                      r"\bever\b|\bnever\b|\bforever\b|\btotal(ly)?\b|\bnot a (soul|single)\b|\btrust me\b", re.I),
            re.compile(r"\b(anyone|anybody|no one|nobody|no-one)\b", re.I)),
-    "zh": (re.compile(r"绝对|无论|不管|永远|谁都不|任何人都不|一定不会|保证|发誓|百分之百|打死|放心|怎么样都"),
-           re.compile(r"任何人|别人|其他人|谁")),
+    "zh": (re.compile(r"绝对|永远|谁都不|任何人都不|一定不会|保证|发誓|百分之百|打死|放心|怎么样都|答应你|承诺|担保|说到做到|"
+                      r"一辈子|肯定|无论如何|完全|从来"),
+           re.compile(r"任何人|别人|其他人|谁都|没人|没有人")),
 }
 
 
@@ -133,8 +178,10 @@ def confidentiality(text: str, lang: str) -> dict[str, float]:
     if _LIMIT[lang].search(text):
         return {"confidentiality": 0.9}
     strong, weak = _UNCONDITIONAL[lang]
-    if strong.search(text):
+    if _OVERRIDE[lang].search(text) or strong.search(text):
         return {"promise_secrecy": 0.9}
+    if _DANGER[lang].search(text):
+        return {"confidentiality": 0.9}
     if weak.search(text):
         return {"promise_secrecy": 0.75}
     return {"confidentiality": 0.6}

@@ -91,11 +91,13 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
     ],
     "emergency_action": [
         (r"(?<![\d-])(120|110|911|999|112)(?![\d-])", 0.9),
-        (r"\b(ambulance|paramedics?|emergency services|emergency (room|department)|police|first responders|"
-         r"mobile crisis team|crisis team)\b", 0.85),
-        (r"\b(send(ing)?|get(ting)?|call(ing)?) (someone|help|an? (ambulance|team|unit)) (to|out|over|for you|right)", 0.85),
-        (r"\bhelp is (coming|on (its|the) way)|\b(stay|keep you) on the (line|phone) (with you )?(until|while)", 0.9),
-        (r"\bwhere are you (right )?now\b[^.!?]{0,40}(address|help|send)|\bwhat('s| is) your (address|location)", 0.8),
+        (r"\b(ambulance|paramedics?|emergency services|emergency (room|department|team|help|line)|police|first responders|"
+         r"(mobile )?crisis team|rescue (team|services?|crew)|a ?& ?e|coast ?guard|fire (brigade|service|department))\b", 0.85),
+        (r"\b(send|sending|sent|get|getting|call|calling)\s+(you\s+)?(someone|help|emergency help|an? (ambulance|team|unit))\b", 0.85),
+        (r"\bhelp is (coming|on (its|the) way|being (called|sent))|\b(stay|keep you) on the (line|phone) (with you )?(until|while)|"
+         r"\b(is|are) on (its|their|the) way\b", 0.9),
+        (r"\b(address|location|where you are|room number|landmark)\b[^.!?]{0,50}\b(send|find you|get to you|reach you|help)|"
+         r"\b(so|to) (we|i|they|someone|the \w+ team) can (send|find|reach|get to)\b|\bwhat('s| is) your (address|location)", 0.8),
     ],
     "referral": [
         (r"\b(988|116 ?123|samaritans|lifeline|crisis text line|12356|12320|400-?161-?9995)\b", 0.85),
@@ -152,20 +154,38 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\bthink (about|of) (what (this|that) would do|how your (family|parents|kids|mother)|your (family|parents|kids))", 0.75),
     ],
     "pressuring": [
-        (r"\bsay something\b|\bhurry( up)?\b|\bspeak up\b|\banswer me\b|\bspit it out\b|\bget to the point\b", 0.9),
-        (r"\bi (haven't|have not|don't|do not) (got |have )?(all day|time for this)|\bstop wasting (my )?time", 0.9),
-        (r"\bwhat are you waiting for\b|\b(are you|you) (going|gonna) (to )?(talk|say|speak) or\b", 0.9),
-        (r"\bi('ll| will|'m going to| am going to) hang up (if|unless|now)|\bquick(ly)?,? (tell|say|talk)", 0.85),
-        (r"\b(come on|c'mon)\b|\bjust (tell|say|talk)\b|\bwell\?\s*$|\bhello\?\s*hello\?", 0.6),
+        (r"(^|[.!?,]\s*|\b(just|please|now|come on,?)\s)say something\b|\bsay something\s*([!.?,]|or\b|$)|\bhurry( up)?\b|"
+         r"\bspeak up\b|\banswer (me|the question|my question)\b|\bspit it out\b|\bget to the point\b", 0.9),
+        (r"\bi (haven't|have not|don't|do not) (got |have )?(all day|time for this)|\bstop wasting (my |the )?(time|line)", 0.9),
+        (r"\bwhat are you waiting for\b|\b(are you|you) (going|gonna) (to )?(talk|say|speak) or\b|\bone more time\b|"
+         r"\bkeep asking until\b|\bcount of (three|3|five|ten)\b|\bin the next \w+ (seconds|minutes)\b", 0.9),
+        (r"\b(hang|hanging) up (on you )?(if|unless)\b|\bor (else|i('ll| will| am|'m) (hang|hanging|end|stop))\b|\bquick(ly)?\W+"
+         r"(tell|say|talk|what)|\b(no (arguments|excuses|more excuses)|i insist|make (a|your) (decision|choice)|decide now|"
+         r"make up your mind|yes or no\s*[.!]|otherwise (this|i|we))\b", 0.85),
+        # a demand plus "now/immediately": "tell me right now", "stop crying immediately"
+        (r"\b(tell|talk|say|speak|answer|decide|stop|calm|promise|agree|commit|explain|give)\b[^.!?]{0,40}\b(right now|"
+         r"immediately|this (second|minute|instant)|at once)|^\W*(talk|tell me|say it|answer|decide|speak)\b[^.!?]{0,20}\bnow\b", 0.8),
+        (r"\b(stop (crying|whining|sobbing)|calm down|pull yourself together|that's enough)\b", 0.75),
+        (r"\b(can't|cannot) help (you )?(if|unless) you (don't|won't)? ?(talk|speak|say)|\bif you (don't|won't) (talk|speak|say)|"
+         r"\b(talk|speak|answer)[.!]|\byou('d| would) be talking\b|\bjust sit(ting)? there\b|"
+         r"\b(why|what) (are you|did you) (even )?call(ing)? (if|when) you\b", 0.8),
+        (r"\b(come on|c'mon),? (just )?(talk|say|tell|speak|answer|out with it)\b|\bjust (tell|say|talk)\b|\bwell\?\s*$|"
+         r"\bhello\?\s*hello\?|\bplease (just )?(speak|talk|say)\b", 0.65),
     ],
     "hostile_insult": [
-        (r"\b(idiot|moron|loser|freak|psycho|pervert|weirdo|nutcase|creep|jerk|imbecile|retard(ed)?)s?\b", 0.9),
-        (r"\b(shut up|screw you|piss off|get lost|f\W?u\W?c\W?k|damn you|go to hell|grow up|get a life)\b", 0.9),
-        (r"\byou('re| are) (so |really |such a |a |an |just )?(sick|crazy|insane|nuts|pathetic|ridiculous|a joke|"
-         r"disgusting|stupid|useless|mad|unbelievable|annoying)\b|\bare you (crazy|insane|nuts|stupid|mad|sick)\b", 0.9),
-        (r"\bwhat('s| is) wrong with you\b|\bare you (kidding|joking|serious)( me)?\s*\?|\bsick in the head\b|\bwaste of (my )?time",
-         0.85),
-        (r"\bgive me a break\b|\bseriously\?|\b(ha ?){3,}|\bhow (stupid|pathetic|ridiculous)\b|\bboring\b", 0.6),
+        (r"\b(idiot|moron|loser|freak|psycho|pervert|weirdo|nutcase|creep|jerk|imbecile|retard(ed)?|clown|brat|crybaby|cry baby|"
+         r"drama queen|time[- ]?waster|attention[- ]seeker|waste of space|piece of work|snowflake|pathetic|dumbass)s?\b", 0.9),
+        (r"\b(shut up|shut your (mouth|face)|screw you|piss off|get lost|f\W?u\W?c\W?k|damn you|go to hell|grow up|get a life|"
+         r"see if i care|go (on|ahead)( then)?,? do it|for (heaven's|god's|pete's|crying out loud)( sake)?|can't be bothered)\b", 0.9),
+        (r"\byou( really| truly)?('re| are| sound| seem| look| act| acting)( really| so| such| such a| a| an| just| totally| completely|"
+         r" like)* (sick|crazy|insane|nuts|pathetic|ridiculous|a joke|disgusting|stupid|useless|mad|unbelievable|annoying|clueless|"
+         r"dumb|exhausting|a mess|hopeless|impossible|mental|deaf|ungrateful|lazy|spoiled|childish|a child|a baby)\b|"
+         r"\bare you (crazy|insane|nuts|stupid|mad|sick|deaf|dumb|mentally)\b|\bwhat a joke\b", 0.9),
+        (r"\bwhat('s| is) wrong with you\b|\bare you (kidding|joking|serious)( me)?\s*\?|\bsick in the head\b|\bwaste of (my )?time|"
+         r"\bno wonder (nobody|no one|your|you)\b|\bif you really wanted to\b|\b(losing|lost) my patience\b|\b(had|have had) "
+         r"enough of (you|your|this)\b|\bdo you think this is funny\b|\b(sob story|rubbish|waterworks|whining)\b|"
+         r"\b(so|how) (dumb|stupid|pathetic|ridiculous|embarrassing)\b|\bwhat an? (embarrassing|stupid|ridiculous|pathetic)\b", 0.85),
+        (r"^\W*ugh\b|\bgive me a break\b|\bseriously\?|\b(ha ?){3,}|\byou again\?|\boh great\b|\bboring\b", 0.65),
     ],
     "self_disclosure": [
         (r"\bwhen i (was|went|had|lost|got|used)\b|\bi (went|have been|'ve been) through\b|\bhappened to me\b", 0.85),
@@ -178,5 +198,5 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
 
 # Skills whose matches do not count after a negation in the same clause ("you're not crazy").
 NEGATABLE: frozenset[str] = frozenset({
-    "hostile_insult", "pressuring", "judging_blaming", "minimizing", "directive_advice", "self_disclosure",
+    "hostile_insult", "pressuring", "judging_blaming", "minimizing", "directive_advice", "self_disclosure", "emergency_action",
 })

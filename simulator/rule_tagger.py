@@ -12,7 +12,7 @@ from typing import Sequence
 from simulator import rule_composites as comp
 from simulator import rule_patterns_en, rule_patterns_zh
 from simulator.risk_lexicon import suicide_strength
-from simulator.rule_text import compile_patterns, detect_lang, first_match
+from simulator.rule_text import compile_patterns, detect_lang, first_match, normalise
 from simulator.skills import ALL_SKILLS
 from simulator.tagging import TagContext, Tagging, register_tagger
 
@@ -42,7 +42,11 @@ class RuleTagger:
         if not text or not text.strip():
             return {}
         lang = context.lang if context.lang in _PATTERNS else detect_lang(text)
+        text = normalise(text)
         found = self._pattern_skills(text, lang)
+        table, negatable = _PATTERNS[lang]
+        for skill, conf in comp.emergency(text, lang, table["emergency_action"], "emergency_action" in negatable).items():
+            found[skill] = max(found.get(skill, 0.0), conf)
         found.update(comp.suicide_inquiry(text, lang))
         found.update(comp.risk_questions(text, lang, self._risk_context(context)))
         found.update(comp.confidentiality(text, lang))
@@ -58,6 +62,8 @@ class RuleTagger:
         table, negatable = _PATTERNS[lang]
         found = {}
         for skill, patterns in table.items():
+            if skill == "emergency_action":
+                continue  # decided per sentence in rule_composites.emergency
             conf = first_match(patterns, text, lang, skill in negatable)
             if conf:
                 found[skill] = conf

@@ -27,6 +27,20 @@ _ZH_QUESTION = re.compile(r"吗|嘛[？?]|呢[？?。]?$|有没有|是不是|会
 
 Compiled = list[tuple[Pattern[str], float]]
 
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - "})
+_BARE_CONTRACTIONS = re.compile(
+    r"\b(dont|wont|cant|didnt|doesnt|isnt|arent|wasnt|werent|havent|hasnt|shouldnt|couldnt|wouldnt|"
+    r"im|ive|youre|youve|youll|youd|theyre|thats|whats|theres)\b", re.I)
+_FIXED = {"dont": "don't", "wont": "won't", "cant": "can't", "im": "I'm", "ive": "I've", "youre": "you're",
+          "youve": "you've", "youll": "you'll", "youd": "you'd", "theyre": "they're", "thats": "that's",
+          "whats": "what's", "theres": "there's"}
+
+
+def normalise(text: str) -> str:
+    """Straighten quotes and restore apostrophes in common contractions ("wont" -> "won't")."""
+    text = text.translate(_QUOTES)
+    return _BARE_CONTRACTIONS.sub(lambda m: _FIXED.get(m.group(0).lower(), m.group(0)[:-1] + "'t"), text)
+
 
 def compile_patterns(table: dict[str, list[tuple[str, float]]], flags: int = re.I) -> dict[str, Compiled]:
     """Compile a skill -> [(regex, confidence)] table once, at import time."""

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 
 import click
+from flask.cli import with_appcontext
 from flask import Flask, current_app
 from sqlalchemy import Table, delete, select
 
@@ -114,6 +115,7 @@ def purge(before: date, actor: Any = None, today: date | None = None) -> PurgeRe
 
 
 @click.command("purge")
+@with_appcontext
 @click.option("--before", "before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="delete calls created before this UTC date (YYYY-MM-DD)")
 def purge_command(before: datetime) -> None:

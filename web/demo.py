@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 import click
+from flask.cli import with_appcontext
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -100,7 +101,7 @@ def play_demo_call(scenario_id: str, lang: str, trainee: User) -> CallRecord:
     return call
 
 
-def seed_calls(users: dict[str, User], per_trainee: int = 3) -> int:
+def seed_calls(users: dict[str, User], per_trainee: int = 4) -> int:
     """Give each demo trainee with no calls a few played calls, one per caller type; returns how many."""
     from web import calls
     made = 0
@@ -139,6 +140,7 @@ def credentials_banner(accounts: list[DemoAccount]) -> str:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--no-calls", is_flag=True, help="only cohorts and accounts, no played calls")
 def seed_demo_command(no_calls: bool) -> None:
     """Create the demo cohorts, accounts and calls (safe to run again) and print the log-ins."""

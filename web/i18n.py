@@ -97,8 +97,24 @@ def t(key: str, lang: str | None = None, **values: object) -> str:
     entry = MESSAGES.get(key)
     if entry is None:
         return key
-    text = entry.get(lang or DEFAULT_LANG) or entry[DEFAULT_LANG]
+    text = _gettext_in(entry["en"], lang) or entry.get(lang or DEFAULT_LANG) or entry[DEFAULT_LANG]
     return text.format(**values) if values else text
+
+
+def _gettext_in(msgid: str, lang: str | None) -> str | None:
+    """`msgid` translated by Flask-Babel's catalogues into `lang` (default: the request's locale).
+
+    None when there is no app, or the catalogue lacks a translation (e.g. .mo files not compiled
+    yet: scripts/compile_translations.py), so `t` can fall back to the text kept in MESSAGES.
+    """
+    from flask import has_app_context
+    from flask_babel import force_locale, get_locale, gettext
+    if not has_app_context():
+        return None
+    target = lang or str(get_locale() or DEFAULT_LANG)
+    with force_locale(target):
+        text = gettext(msgid)
+    return None if text == msgid and target != "en" else text
 
 
 def skill_label(name: str, lang: str | None = None) -> str:

@@ -224,3 +224,104 @@ class AuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(String(32), default="")
     object_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# -- supervision and certification (issue 4, part B) ----------------------------------------
+REVIEW_DECISIONS = ("approved", "needs_work")
+
+
+class Review(db.Model):
+    """A supervisor's review of one call: item overrides, turn comments, a final decision.
+
+    Created when the trainee submits the call or a supervisor opens it; `decision` stays None
+    while the review is a draft, and the trainee sees the review only once it is decided.
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True, index=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the trainee asked for it
+    decision: Mapped[str | None] = mapped_column(String(16), index=True)  # one of REVIEW_DECISIONS, None = draft
+    summary: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    call: Mapped[CallRecord] = relationship()
+    overrides: Mapped[list["ItemOverride"]] = relationship(
+        back_populates="review", order_by="ItemOverride.id", cascade="all, delete-orphan")
+    comments: Mapped[list["TurnComment"]] = relationship(
+        back_populates="review", order_by="TurnComment.id", cascade="all, delete-orphan")
+
+    @property
+    def decided(self) -> bool:
+        return self.decision is not None
+
+    def override_map(self) -> dict[str, str]:
+        """Item id -> the supervisor's result."""
+        return {o.item_id: o.result for o in self.overrides}
+
+
+class ItemOverride(db.Model):
+    """The supervisor's result for one rubric item where it differs from the scorer's, with why."""
+
+    __tablename__ = "item_overrides"
+    __table_args__ = (UniqueConstraint("review_id", "item_id", name="uq_override_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(120))
+    auto_result: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str] = mapped_column(String(16))  # met | missed | violated
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    review: Mapped[Review] = relationship(back_populates="overrides")
+
+
+class TurnComment(db.Model):
+    """A supervisor's comment on one turn of the reviewed call."""
+
+    __tablename__ = "turn_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    turn_idx: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    review: Mapped[Review] = relationship(back_populates="comments")
+
+
+class Certificate(db.Model):
+    """A volunteer's certificate; the public `code` is what the verification page looks up."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True, index=True)
+    trainee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    policy_id: Mapped[str] = mapped_column(String(120))
+    policy_version: Mapped[int] = mapped_column(Integer)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    exception_reason: Mapped[str | None] = mapped_column(Text)  # set when issued without the policy met
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the policy progress when issued
+
+    trainee: Mapped[User | None] = relationship(foreign_keys=[trainee_id])
+
+    def status(self, now: datetime | None = None) -> str:
+        """revoked | superseded | expired | valid."""
+        now = now or utcnow()
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.superseded_by_id is not None:
+            return "superseded"
+        return "expired" if self.expires_at <= now else "valid"

@@ -14,6 +14,7 @@ import pytest
 from simulator.tagging import TagContext, register_tagger
 from web import create_app
 from web.config import TestingConfig
+from web.demo import ACCOUNTS, seed_accounts
 from web.setup_db import init_db
 
 DATA = Path(__file__).parent / "data"
@@ -50,13 +51,32 @@ class KeywordDetector:
 
 
 def make_app(db_path: Path, **overrides):
-    """A testing app on the SQLite file `db_path` (tables created), with the web test scenarios."""
+    """A testing app on the SQLite file `db_path` (tables and demo accounts created), on the web test scenarios."""
     settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SCENARIO_DIR": str(DATA),
                 "TAGGER": "webtest", **overrides}
     app = create_app(type("WebTestConfig", (TestingConfig,), settings))
     app.extensions["hotline_engines"]._detector = KeywordDetector()
     init_db(app)
+    with app.app_context():
+        seed_accounts()
     return app
+
+
+def logged_in(app, username: str = "trainee1"):
+    """A test client of `app` logged in as a demo account."""
+    client = app.test_client()
+    password = next(a.password for a in ACCOUNTS if a.username == username)
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.data[:300]
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashes(monkeypatch):
+    """Real argon2 hashes with small parameters, so logins are quick."""
+    from argon2 import PasswordHasher
+    import web.passwords
+    monkeypatch.setattr(web.passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture
@@ -65,9 +85,15 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(db_path: Path):
+def app(db_path: Path, _fast_hashes):
     # pytest-flask pushes a request context of this app for each test
     return make_app(db_path)
+
+
+@pytest.fixture
+def trainee(app):
+    """A client logged in as the demo trainee."""
+    return logged_in(app)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 and calls played through the real engine. Test modules import what they use from here."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -18,9 +19,13 @@ ROLE_USERS = {"trainee": "trainee1", "supervisor": "supervisor1", "coordinator":
 OTHER_TRAINEE = "trainee2"
 
 
+DATA = Path(__file__).parent / "data"
+
+
 def make_app(**overrides) -> Flask:
-    """A fresh in-memory app with tables and the demo accounts (no demo calls)."""
-    config = type("AccountsTestConfig", (TestingConfig,), overrides)
+    """A fresh in-memory app with tables and the demo accounts (no demo calls), on the web test scenarios."""
+    settings = {"SCENARIO_DIR": str(DATA), "TAGGER": "webtest", **overrides}  # "webtest": see conftest.py
+    config = type("AccountsTestConfig", (TestingConfig,), settings)
     app = create_app(config)
     with app.app_context():
         db.create_all()

@@ -168,3 +168,41 @@ def test_static_files_stay_cacheable(acct_app):
     assert response.status_code == 200
     assert response.headers.get("Cache-Control") != "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _compiled_translations(tmp_path) -> str:
+    """The committed .po catalogues compiled into tmp_path (the tree is left alone)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from web.config import ROOT
+    for po in (ROOT / "web" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        out = tmp_path / po.relative_to(ROOT / "web" / "translations")
+        out.parent.mkdir(parents=True)
+        with po.open("rb") as f, out.with_suffix(".mo").open("wb") as g:
+            write_mo(g, read_po(f, locale=po.parts[-3]))
+    return str(tmp_path)
+
+
+def test_pages_in_chinese_and_english_per_user(_cheap_hashes, tmp_path):
+    app = make_app(BABEL_TRANSLATION_DIRECTORIES=_compiled_translations(tmp_path))
+    client = app.test_client()
+    assert ">登录</h1>" in client.get("/login").get_data(as_text=True)  # default zh
+    client.post("/lang", data={"lang": "en"})
+    assert ">Log in</h1>" in client.get("/login").get_data(as_text=True)
+    login(client, "admin1")  # admin1 prefers English
+    page = client.get("/").get_data(as_text=True)
+    assert "Log out" in page and "Administrator" in page
+    client.post("/lang", data={"lang": "zh"})
+    page = client.get("/").get_data(as_text=True)
+    assert "退出登录" in page and "管理员" in page
+
+
+def test_every_auth_string_has_a_chinese_translation():
+    from babel.messages.pofile import read_po
+    from web.config import ROOT
+    with (ROOT / "web/translations/zh/LC_MESSAGES/messages.po").open("rb") as f:
+        catalog = read_po(f, locale="zh")
+    ours = [m for m in catalog if m.id and any(loc[0].startswith(("web/auth.py", "web/templates/auth/",
+                                                                  "web/templates/base.html"))
+                                                for loc in m.locations)]
+    assert ours and all(m.string for m in ours), [m.id for m in ours if not m.string]

@@ -1,0 +1,185 @@
+"""ModelCaller: a persona with hidden state (simulator.persona) plus a realiser that finds words.
+
+The default realiser retrieves with the sentence encoder: from the scenario's own line
+bank and from pools of real help-seeker utterances (models/caller_pool.py), ranked by
+cosine to the trainee's last turn plus the stage description, never repeating a line
+within a call. Optional generators (models/generators.py) propose words first; their
+output always passes the safety filter, else retrieval answers.
+
+Construction is cheap; the encoder, pool and bank embeddings load at the first turn
+that needs them and are cached per process. Each turn costs at most one encoder pass.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from models.caller_pool import HashEncoder, TextEncoder, embed_cached, load_pool, pool_cache_dir, select
+from models.generators import GenerationError, Generator, build_messages, clean_generated, make_generator
+from simulator.callers.base import CallerAction, CallState, register_caller
+from simulator.persona import Intent, PersonaEngine, PersonaSpec, parse_persona
+from simulator.safety import check
+from simulator.scenario import Scenario
+from simulator.transcript import Turn
+
+log = logging.getLogger(__name__)
+
+BANK_BONUS = 0.01   # authored lines win near-ties against pool lines
+ENCODERS: dict[str, Callable[[], TextEncoder]] = {"hash": HashEncoder}
+
+
+def _e5() -> TextEncoder:
+    from models.encoder import get_encoder
+
+    return get_encoder()
+
+
+ENCODERS["e5"] = _e5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    source: str      # "bank" | "pool"
+    vec: int         # row in the bank or pool embedding matrix
+
+
+class RetrievalRealiser:
+    """Chooses a caller line for an intent from the bank and the persona-filtered pool."""
+
+    def __init__(self, spec: PersonaSpec, lang: str, encoder: Callable[[], TextEncoder], use_pool: bool = True):
+        self.spec, self.lang = spec, lang
+        self._encoder_factory = encoder
+        self._encoder: TextEncoder | None = None
+        self.bank = [(str(ln[lang]).strip(), ln.get("stage", "*"), ln.get("emotion")) for ln in spec.lines
+                     if str(ln.get(lang, "")).strip()]
+        self.pool = load_pool(lang) if use_pool else ()
+        self._pool_idx: dict[str, list[int]] = {}
+
+    @property
+    def encoder(self) -> TextEncoder:
+        if self._encoder is None:
+            self._encoder = self._encoder_factory()
+        return self._encoder
+
+    def warm(self) -> None:
+        """Load the encoder and embed the bank and pool now rather than at the first turn."""
+        self._vecs("bank"), self._vecs("pool")
+
+    def _vecs(self, source: str) -> np.ndarray:
+        if source == "bank":
+            return embed_cached([t for t, _, _ in self.bank], self.encoder)
+        disk = None if isinstance(self.encoder, HashEncoder) else pool_cache_dir()
+        return embed_cached([p.text for p in self.pool], self.encoder, disk)
+
+    def candidates(self, intent: Intent) -> list[Candidate]:
+        """Lines fit for the intent, most specific first: hurt reaction, stage entry, stage talk."""
+        stage = self.spec.stage(intent.stage)
+        bank = [(i, t) for i, (t, s, e) in enumerate(self.bank)]
+        reaction = [Candidate(t, "bank", i) for i, t in bank
+                    if self.bank[i][2] == intent.emotion and self.bank[i][1] in (intent.stage, "*")]
+        own = [Candidate(t, "bank", i) for i, t in bank
+               if self.bank[i][1] == intent.stage and self.bank[i][2] in (None, stage.emotion)]
+        if intent.emotion != stage.emotion and reaction and not intent.entered:
+            return reaction
+        if intent.entered or not stage.pool:
+            return own
+        key = ",".join(stage.pool)
+        if key not in self._pool_idx:
+            self._pool_idx[key] = select(self.pool, stage.pool, self.spec.pool_filter)
+        return own + [Candidate(self.pool[i].text, "pool", i) for i in self._pool_idx[key]]
+
+    def pick(self, intent: Intent, trainee_text: str, said: set[str]) -> str:
+        """The best unsaid candidate by cosine to trainee text + stage description."""
+        fresh = [c for c in self.candidates(intent) if c.text not in said]
+        if not fresh:
+            fresh = [Candidate(t, "bank", i) for i, (t, s, e) in enumerate(self.bank)
+                     if s in (intent.stage, "*") and t not in said]
+        if not fresh:
+            own = [t for t, s, _ in self.bank if s == intent.stage]
+            log.info("caller ran out of fresh lines in stage %s; repeating", intent.stage)
+            return own[len(said) % len(own)] if own else ""
+        if len(fresh) == 1:
+            return fresh[0].text
+        query = f"{trainee_text} {intent.reveals.get(self.lang)}".strip()
+        q = self.encoder.encode([query])[0]
+        bank_v, pool_v = self._vecs("bank"), (self._vecs("pool") if any(c.source == "pool" for c in fresh) else None)
+        scores = [float((bank_v if c.source == "bank" else pool_v)[c.vec] @ q) + (BANK_BONUS if c.source == "bank" else 0.0)
+                  for c in fresh]
+        return fresh[int(np.argmax(scores))].text
+
+
+class ModelCaller:
+    """A Caller whose hidden persona state decides what happens and a realiser decides the words."""
+
+    def __init__(self, scenario: Scenario, lang: str, seed: int = 0, backend: str = "retrieval",
+                 encoder: TextEncoder | str = "e5", generator: Generator | None = None,
+                 use_pool: bool = True, **options: Any):
+        if lang not in scenario.langs:
+            raise ValueError(f"scenario {scenario.id} is not playable in {lang!r} (langs: {scenario.langs})")
+        self.scenario, self.lang = scenario, lang
+        self.spec = parse_persona(scenario.model, scenario.id)
+        self.engine = PersonaEngine(self.spec, seed)
+        factory = ENCODERS[encoder] if isinstance(encoder, str) else (lambda: encoder)
+        self.realiser = RetrievalRealiser(self.spec, lang, factory, use_pool)
+        self.generator = generator if generator is not None else make_generator(backend, options)
+        self.said: list[str] = []
+        self.blocked = 0     # generations the safety filter refused (for logs and tests)
+
+    # -- protocol -------------------------------------------------------------
+    def open(self, state: CallState) -> CallerAction:
+        return self._act(self.engine.open(state), state, "")
+
+    def respond(self, state: CallState, trainee_turn: Turn) -> CallerAction:
+        return self._act(self.engine.step(state, trainee_turn), state, trainee_turn.text)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"persona": self.engine.snapshot(), "said": list(self.said), "blocked": self.blocked}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        self.engine.restore(data["persona"])
+        self.said = list(data["said"])
+        self.blocked = int(data.get("blocked", 0))
+
+    # -- internals --------------------------------------------------------------
+    def _act(self, intent: Intent, state: CallState, trainee_text: str) -> CallerAction:
+        if intent.act == "silence":
+            return CallerAction.silence(intent.pause, intent.events)
+        text = self._words(intent, state, trainee_text)
+        self.said.append(text)
+        if intent.act == "hang_up":
+            return CallerAction.hang_up(text, intent.events)
+        return CallerAction.say(text, intent.events)
+
+    def _words(self, intent: Intent, state: CallState, trainee_text: str) -> str:
+        generated = self._generate(intent, state) if self.generator else ""
+        if generated:
+            return generated
+        text = self.realiser.pick(intent, trainee_text, set(self.said))
+        ok, reason = check(text, self.lang)
+        if not ok:  # scenario and pool lines are checked when written; this guards edits
+            log.warning("scenario %s: line blocked by the safety filter (%s): %r", self.scenario.id, reason, text)
+            return "……" if self.lang == "zh" else "..."
+        return text
+
+    def _generate(self, intent: Intent, state: CallState) -> str:
+        try:
+            raw = self.generator.generate(build_messages(self.scenario, self.lang, intent, state.turns))
+        except GenerationError as exc:
+            log.warning("caller generation failed, using retrieval: %s", exc)
+            return ""
+        text = clean_generated(raw, self.lang)
+        ok, reason = check(text, self.lang)
+        if not ok:
+            self.blocked += 1
+            log.warning("scenario %s: generated line blocked (%s)", self.scenario.id, reason)
+            return ""
+        return "" if text in self.said else text
+
+
+@register_caller("model")
+def _model(scenario: Scenario, lang: str, **options: Any) -> ModelCaller:
+    return ModelCaller(scenario, lang, **options)
