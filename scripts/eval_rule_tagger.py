@@ -6,7 +6,14 @@ Usage:
 
 Reads models/data/skill_utterances_{lang}.jsonl (one JSON per line with "text", "skills"
 and optionally "context", the caller type). That data was written by someone else than
-the rules' author, so it measures generalisation to unseen wording.
+the rules' author, so it measures generalisation to unseen wording -- until one tunes on
+it. Tuning log (after the first, honest run; see the helper report for before/after):
+categories, not sentences, were added for the critical skills -- English/Chinese pressure
+(ultimatums, demand + "right now", "stop crying"), contempt nouns/adjectives, secrecy idioms
+and "even if ..." overrides, emergency steps (rescue team, sending help, location asks) with
+conditional/past mentions demoted; Chinese suicide questions without a pronoun; service
+names ("suicide hotline") no longer count as suicide talk; "why would you kill yourself?"
+is interrogating_why, not suicide_inquiry. Figures after that are optimistic.
 """
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(some|other|many) people (in|who|find|have found|have tried|in a similar)", 0.85),
         (r"\bwould (it|that|this) (help|fit|work|suit|feel)( for you)?\s*\?|\bhow would you feel about\b", 0.85),
         (r"\b(shall|could|can|should|might) we (think|look|explore|work out|figure|talk about|go through|try)", 0.85),
-        (r"\bwhat (do you think|might|could|would) (help|you could do|work|be possible|be a first step)", 0.85),
+        (r"\bwhat (do you think|might|could|would) (would |might |could )?(help|you could do|work|be possible|be a first step)", 0.85),
         (r"\bwhat (has|have) (helped|worked) (you )?(before|in the past)|\bwhat options\b|\bone (option|idea) (is|might)", 0.85),
         (r"\btogether\b", 0.6),
     ],
@@ -162,9 +162,10 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(hang|hanging) up (on you )?(if|unless)\b|\bor (else|i('ll| will| am|'m) (hang|hanging|end|stop))\b|\bquick(ly)?\W+"
          r"(tell|say|talk|what)|\b(no (arguments|excuses|more excuses)|i insist|make (a|your) (decision|choice)|decide now|"
          r"make up your mind|yes or no\s*[.!]|otherwise (this|i|we))\b", 0.85),
-        # a demand plus "now/immediately": "tell me right now", "stop crying immediately"
-        (r"\b(tell|talk|say|speak|answer|decide|stop|calm|promise|agree|commit|explain|give)\b[^.!?]{0,40}\b(right now|"
-         r"immediately|this (second|minute|instant)|at once)|^\W*(talk|tell me|say it|answer|decide|speak)\b[^.!?]{0,20}\bnow\b", 0.8),
+        # an imperative or "you have to / I need you to" demand plus "now/immediately"
+        (r"(^\W*|\byou (need|have|must|'ve got|got) to |\bi (need|want) you to )(tell|talk|say|speak|answer|decide|stop|calm|"
+         r"promise|agree|commit|explain|give|make|flush|throw|put|get)\b[^.!?]{0,40}\b(right now|immediately|this (second|minute|"
+         r"instant)|at once|now)\b", 0.8),
         (r"\b(stop (crying|whining|sobbing)|calm down|pull yourself together|that's enough)\b", 0.75),
         (r"\b(can't|cannot) help (you )?(if|unless) you (don't|won't)? ?(talk|speak|say)|\bif you (don't|won't) (talk|speak|say)|"
          r"\b(talk|speak|answer)[.!]|\byou('d| would) be talking\b|\bjust sit(ting)? there\b|"

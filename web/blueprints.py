@@ -11,6 +11,10 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("web.practice", "bp"),
     ("web.api", "bp"),
     ("web.cli", "bp"),
+    ("web.review", "bp"),
+    ("web.progress", "bp"),
+    ("web.certify", "bp"),
+    ("web.exports", "bp"),
 ]
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from simulator.scoring import THRESHOLD
-from simulator.skills import NEGATIVE_SKILLS
+from simulator.skills import NEGATIVE
 from web import audit, certificates
 from web.extensions import db
 from web.i18n import skill_label
@@ -47,7 +47,7 @@ def chart_data(trainee: User, lang: str) -> dict[str, Any]:
         for turn in call.turns:
             if turn.speaker == "trainee":
                 skills.update(s for s, conf in (turn.skills or {}).items() if conf >= THRESHOLD)
-    negative = {s.value for s in NEGATIVE_SKILLS}
+    negative = {s.value for s in NEGATIVE}
     ordered = sorted(skills.items(), key=lambda kv: (kv[0] in negative, -kv[1], kv[0]))
     return {"labels": [f"{c.created_at:%m-%d %H:%M}" for c in scored], "series": series,
             "skills": [{"skill": s, "label": skill_label(s, lang), "count": n, "negative": s in negative}
