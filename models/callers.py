@@ -67,13 +67,23 @@ class RetrievalRealiser:
 
     def warm(self) -> None:
         """Load the encoder and embed the bank and pool now rather than at the first turn."""
-        self._vecs("bank"), self._vecs("pool")
+        self._bank_vecs()
+        for st in self.spec.stages:
+            if st.pool:
+                self._pool_vecs(",".join(st.pool))
 
-    def _vecs(self, source: str) -> np.ndarray:
-        if source == "bank":
-            return embed_cached([t for t, _, _ in self.bank], self.encoder)
+    def _bank_vecs(self) -> np.ndarray:
+        return embed_cached([t for t, _, _ in self.bank], self.encoder)
+
+    def _pool_vecs(self, key: str) -> np.ndarray:
+        """Embeddings of one stage's pool subset (only what this persona can say is embedded)."""
         disk = None if isinstance(self.encoder, HashEncoder) else pool_cache_dir()
-        return embed_cached([p.text for p in self.pool], self.encoder, disk)
+        return embed_cached([self.pool[i].text for i in self._subset(key)], self.encoder, disk)
+
+    def _subset(self, key: str) -> list[int]:
+        if key not in self._pool_idx:
+            self._pool_idx[key] = select(self.pool, key.split(","), self.spec.pool_filter)
+        return self._pool_idx[key]
 
     def candidates(self, intent: Intent) -> list[Candidate]:
         """Lines fit for the intent, most specific first: hurt reaction, stage entry, stage talk."""
@@ -88,9 +98,7 @@ class RetrievalRealiser:
         if intent.entered or not stage.pool:
             return own
         key = ",".join(stage.pool)
-        if key not in self._pool_idx:
-            self._pool_idx[key] = select(self.pool, stage.pool, self.spec.pool_filter)
-        return own + [Candidate(self.pool[i].text, "pool", i) for i in self._pool_idx[key]]
+        return own + [Candidate(self.pool[i].text, "pool", row) for row, i in enumerate(self._subset(key))]
 
     def pick(self, intent: Intent, trainee_text: str, said: set[str]) -> str:
         """The best unsaid candidate by cosine to trainee text + stage description."""
@@ -106,7 +114,9 @@ class RetrievalRealiser:
             return fresh[0].text
         query = f"{trainee_text} {intent.reveals.get(self.lang)}".strip()
         q = self.encoder.encode([query])[0]
-        bank_v, pool_v = self._vecs("bank"), (self._vecs("pool") if any(c.source == "pool" for c in fresh) else None)
+        stage = self.spec.stage(intent.stage)
+        bank_v = self._bank_vecs()
+        pool_v = self._pool_vecs(",".join(stage.pool)) if any(c.source == "pool" for c in fresh) else None
         scores = [float((bank_v if c.source == "bank" else pool_v)[c.vec] @ q) + (BANK_BONUS if c.source == "bank" else 0.0)
                   for c in fresh]
         return fresh[int(np.argmax(scores))].text

@@ -67,7 +67,7 @@ RUDE = re.compile(r"\b(fuck\w*|shit\w*|bitch|damn|porn\w*|sex\w*|masturbat\w*|ra
                   r"他妈|操你|色情|性行为|性侵|自慰|手淫|强奸|老师|医生，|再见", re.I)
 SHORT_CATS = {"withdrawn": (14, 20)}  # category -> (max English words, max Chinese characters)
 # A pool line is said out of its context: "he"/"she" with no one named before is confusing.
-DANGLING = re.compile(r"\b(he|she|him|his|hers|they|them|their|it'?s\s+him)\b|他|她|他们|她们", re.I)
+DANGLING = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|it'?s\s+him)\b|他|她|他们|她们", re.I)
 GREETING = re.compile(r"^(hi|hello|hey|good (morning|afternoon|evening)|how are you|你好|您好)\b", re.I)
 
 

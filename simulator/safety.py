@@ -64,6 +64,8 @@ _RULES: dict[str, list[tuple[str, re.Pattern[str]]]] = {
         ("substance quantity", _rx(r"\b\d+\s*(mg|milligrams?|grams?|ml)\b")),
         ("method instructions", _rx(_HOWTO_EN + r".{0,80}" + _METHOD_EN)),
         ("method instructions", _rx(_METHOD_EN + r".{0,80}" + _HOWTO_EN)),
+        ("substance combination", _rx(r"\b(mix|mixing|combine|combining|wash(ing)?\s+down|take|taking)\s+(it|them|those|these|the\s+\w+)\s+"
+                                      r"(with|and)\s+(alcohol|booze|vodka|whisk(e)?y|wine|beer|liquor|drink)")),
         ("height with method", _rx(_HEIGHT_EN + r".{0,60}(jump|fall|drop|ledge|roof|edge)")),
         ("height with method", _rx(r"(jump|fall|drop)\w*.{0,60}" + _HEIGHT_EN)),
     ],
@@ -73,6 +75,7 @@ _RULES: dict[str, list[tuple[str, re.Pattern[str]]]] = {
         ("substance quantity", _rx(_SUBSTANCE_ZH + r".{0,6}" + _NUM_ZH + r"\s*" + _UNIT_ZH)),
         ("method instructions", _rx(_HOWTO_ZH + r".{0,30}" + _METHOD_ZH)),
         ("method instructions", _rx(_METHOD_ZH + r".{0,30}" + _HOWTO_ZH)),
+        ("substance combination", _rx(r"(药|安眠药|安定).{0,6}(和|跟|配|加|就着|混)(着)?.{0,2}(酒|白酒|啤酒)")),
         ("height with method", _rx(_HEIGHT_ZH + r".{0,20}(跳|摔|掉|坠)")),
         ("height with method", _rx(r"(跳|摔|坠).{0,20}" + _HEIGHT_ZH)),
     ],

@@ -330,10 +330,14 @@ def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
     turns = transcript.turns
     speech = [i for i, t in enumerate(turns) if t.speaker == "trainee" and t.kind == "speech"]
     tagged: dict[int, Mapping[str, float]] = {}
-    if tagger is not None and speech:
-        ctx = TagContext(lang=transcript.lang, caller_type=transcript.caller_type)
-        for i, tg in zip(speech, tagger.tag([turns[i].text for i in speech], ctx)):
-            tagged[i] = tg
+    if tagger is not None:
+        last_caller: str | None = None
+        for i, t in enumerate(turns):  # the same context a live call gives the tagger
+            if t.speaker == "caller" and t.text:
+                last_caller = t.text
+            elif i in speech:
+                ctx = TagContext(transcript.lang, transcript.caller_type, last_caller)
+                tagged[i] = tagger.tag([t.text], ctx)[0]
     skills, events = [], []
     for i, t in enumerate(turns):
         conf = tagged.get(i, t.skills)

@@ -41,11 +41,14 @@ def _scored_or_conflict(call: CallRecord) -> None:
 def submit(call: CallRecord, trainee: User) -> Review:
     """The trainee asks for a supervisor's review of their ended, scored call."""
     _scored_or_conflict(call)
-    review = get_review(call) or Review(call_id=call.id)
+    review = get_review(call)
+    if review is None:
+        review = Review(call_id=call.id)
+        db.session.add(review)
+        db.session.flush()
+        audit.record(trainee, "create", "review", review.id, commit=False, call=call.public_id)
     if review.submitted_at is None:
         review.submitted_at = datetime.now(timezone.utc)
-    db.session.add(review)
-    db.session.flush()
     audit.record(trainee, "update", "call", call.public_id, commit=False, submitted_for_review=True)
     db.session.commit()
     return review
