@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from simulator.scenario import Rubric, Scenario
 from simulator.scoring import score
 from simulator.session import MAX_WAIT, CallError, CallSession
 from simulator.transcript import LANGS, Transcript, Turn
+from web.call_lock import move_lock
 from web.engines import engines
 from web.extensions import db
 from web.tables import CallRecord, CallTurn, ScoreRecord
@@ -126,7 +127,12 @@ def start_call(scenario_id: str, lang: str, trainee_id: int | None = None) -> Ca
 
 def take_move(call: CallRecord, move: Move) -> list[CallTurn]:
     """Run one trainee move, committing each turn as it happens; score the call when it ends."""
-    call = _lock(call)
+    db.session.commit()  # end any open read transaction, so the state read below is fresh
+    with move_lock(call.id):
+        return _take_move(_lock(call), move)
+
+
+def _take_move(call: CallRecord, move: Move) -> list[CallTurn]:
     if not call.active:
         raise Conflict(f"the call has ended ({call.ended_by} hung up)", "call_ended")
     session = _session_for(call, get_scenario(call.scenario_id), restore=True)
@@ -140,7 +146,7 @@ def take_move(call: CallRecord, move: Move) -> list[CallTurn]:
 
 
 def _lock(call: CallRecord) -> CallRecord:
-    """Re-read the call row under a row lock where the database has them (PostgreSQL; SQLite serialises writes)."""
+    """Re-read the call row, under a row lock where the database has them."""
     stmt = select(CallRecord).where(CallRecord.id == call.id).with_for_update()
     return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
 
@@ -151,7 +157,8 @@ def _session_for(call: CallRecord, scenario: Scenario, restore: bool) -> CallSes
     if scenario.content_hash != call.scenario_hash:
         log.warning("call %s: scenario %s changed since the call started", call.public_id, scenario.id)
     if restore and call.session_state:
-        turns = [row.to_turn() for row in call.turns]
+        rows = db.session.scalars(select(CallTurn).where(CallTurn.call_id == call.id).order_by(CallTurn.idx))
+        turns = [row.to_turn() for row in rows]
         session.restore(turns, settled_state(call.session_state, turns))
     return session
 
@@ -184,7 +191,6 @@ def _run(call: CallRecord, session: CallSession, action, *args) -> list[CallTurn
         call.session_state = session.snapshot()
         db.session.commit()
         written.append(row)
-        _lock(call)  # the commit released the row lock; hold it again for the rest of the move
 
     session.on_turn = on_turn
     try:
@@ -192,6 +198,9 @@ def _run(call: CallRecord, session: CallSession, action, *args) -> list[CallTurn
     except CallError as exc:
         db.session.rollback()
         raise Conflict(str(exc)) if session.ended else BadRequest(str(exc)) from None
+    except ServiceError:
+        db.session.rollback()
+        raise
     except IntegrityError:
         db.session.rollback()
         raise Conflict("another move on this call was taken at the same time; reload the call") from None
@@ -205,12 +214,17 @@ def _run(call: CallRecord, session: CallSession, action, *args) -> list[CallTurn
 
 
 def _finish_move(call: CallRecord, session: CallSession) -> None:
-    call.session_state = session.snapshot()
+    """Save the session state, unless another move added turns meanwhile (then 409, state untouched)."""
+    values: dict[str, Any] = {"session_state": session.snapshot()}
     if session.ended:
-        call.status = "ended"
-        call.ended_by = session.ended_by
-        call.ended_at = datetime.now(timezone.utc)
+        values.update(status="ended", ended_by=session.ended_by, ended_at=datetime.now(timezone.utc))
+    count = select(func.count()).select_from(CallTurn).where(CallTurn.call_id == call.id).scalar_subquery()
+    stmt = update(CallRecord).where(CallRecord.id == call.id, count == len(session.turns)).values(**values)
+    if db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount != 1:
+        db.session.rollback()
+        raise Conflict("another move on this call was taken at the same time; reload the call", "race")
     db.session.commit()
+    db.session.expire(call)
     if session.ended:
         try:
             score_call(call)

@@ -40,6 +40,7 @@ def certify(user_id: int):
     try:
         cert = svc.certify(trainee, current_user, request.form.get("exception_reason", ""))
     except ServiceError as exc:
+        db.session.rollback()
         flash(_certify_error(exc), "error")
         return render_template("certify/dashboard.html", rows=svc.dashboard_rows(), policy=svc.policy(),
                                focus=user_id), exc.status

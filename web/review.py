@@ -13,6 +13,7 @@ from simulator.agreement import OVERALL, agreement_table
 from simulator.overrides import OVERRIDE_RESULTS
 from web import audit, review_service as svc, security
 from web.calls import ServiceError
+from web.extensions import db
 from web.security import ALL_STAFF, readable_call_or_404, roles_required
 
 bp = Blueprint("review", __name__)
@@ -65,6 +66,7 @@ def _apply(public_id: str, action, done_message: str, anchor: str = ""):
     try:
         action(call)
     except ServiceError as exc:
+        db.session.rollback()  # a half-made draft review must not be committed by a later write
         flash(error_text(exc), "error")
         return _render_review(call, exc.status)
     flash(done_message, "info")

@@ -79,12 +79,13 @@ def _text(value: str, what: str, required: bool = True) -> str:
 
 def set_override(call: CallRecord, supervisor: User, item_id: str, result: str, reason: str) -> Review:
     """Set the supervisor's result for one item (a reason is required); the scorer's result clears it."""
-    review = open_review(call, supervisor)
+    _scored_or_conflict(call)
     auto = {i["id"]: i["result"] for i in call.latest_score.report.get("items", [])}
     if item_id not in auto:
         raise BadRequest(f"no rubric item {item_id!r} in this call's report", "unknown_item")
     if result not in OVERRIDE_RESULTS:
         raise BadRequest(f"result must be one of {', '.join(OVERRIDE_RESULTS)}", "bad_result")
+    review = open_review(call, supervisor)
     existing = next((o for o in review.overrides if o.item_id == item_id), None)
     if result == auto[item_id]:
         if existing is not None:
@@ -107,8 +108,9 @@ def add_comment(call: CallRecord, supervisor: User, turn_idx: int, text: str) ->
     """Comment on turn `turn_idx` of the call."""
     if not 0 <= turn_idx < len(call.turns):
         raise BadRequest(f"the call has no turn {turn_idx + 1}", "bad_turn")
+    text = _text(text, "comment")
     review = open_review(call, supervisor)
-    comment = TurnComment(turn_idx=turn_idx, text=_text(text, "comment"), author_id=supervisor.id)
+    comment = TurnComment(turn_idx=turn_idx, text=text, author_id=supervisor.id)
     review.comments.append(comment)
     db.session.flush()
     audit.record(supervisor, "update", "review", review.id, commit=False, call=call.public_id,
@@ -121,8 +123,9 @@ def decide(call: CallRecord, supervisor: User, decision: str, summary: str) -> R
     """Record the final decision (approved / needs_work) that the trainee will see."""
     if decision not in REVIEW_DECISIONS:
         raise BadRequest(f"decision must be one of {', '.join(REVIEW_DECISIONS)}", "bad_decision")
+    summary = _text(summary, "summary", required=False)
     review = open_review(call, supervisor)
-    review.decision, review.summary = decision, _text(summary, "summary", required=False)
+    review.decision, review.summary = decision, summary
     review.supervisor_id = supervisor.id
     review.decided_at = review.updated_at = datetime.now(timezone.utc)
     audit.record(supervisor, "update", "review", review.id, commit=False, call=call.public_id, decision=decision)

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from role_fixtures import _cheap_hashes, acct_app, login, make_app, play_call  # noqa: F401
+from role_fixtures import _cheap_hashes, acct_app, login, make_app, play_call, user_id  # noqa: F401
 from web import create_app
 from web.config import TestingConfig
 from web.extensions import db
@@ -46,6 +46,25 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("api.take_move", "POST"): row(LOGIN, 200, 404, 404, 404, 404),
     ("api.get_call", "GET"): row(LOGIN, 200, 404, 200, 200, 200),
     ("api.get_report", "GET"): row(LOGIN, 200, 404, 200, 200, 200),
+    # supervision and certification (issue 4 part B); empty forms: reachable, then refused as 400/409
+    ("review.queue", "GET"): row(LOGIN, 403, 403, 200, 403, 200),
+    ("review.review_call", "GET"): row(LOGIN, 403, 403, 200, 403, 200),
+    ("review.override", "POST"): row(LOGIN, 403, 403, 400, 403, 400),
+    ("review.comment", "POST"): row(LOGIN, 403, 403, 400, 403, 400),
+    ("review.decision", "POST"): row(LOGIN, 403, 403, 400, 403, 400),
+    ("review.submit", "POST"): row(LOGIN, 303, 404, 404, 404, 404),
+    ("review.feedback", "GET"): row(LOGIN, 200, 404, 200, 200, 200),
+    ("review.agreement", "GET"): row(LOGIN, 403, 403, 200, 200, 200),
+    ("review.agreement_csv", "GET"): row(LOGIN, 403, 403, 200, 200, 200),
+    ("progress.mine", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
+    ("progress.trainee", "GET"): row(LOGIN, 403, 403, 200, 200, 200),
+    ("certify.dashboard", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
+    ("certify.certify", "POST"): row(LOGIN, 403, 403, 403, 409, 409),
+    ("certify.revoke", "POST"): row(LOGIN, 403, 403, 403, 404, 404),
+    ("certify.pdf", "GET"): row(LOGIN, 404, 404, 404, 404, 404),
+    ("certify.verify", "GET"): row(404, 404, 404, 404, 404, 404),  # public; the code in the URL does not exist
+    ("exports.index", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
+    ("exports.download", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
 }
 
 # What a request to each endpoint sends (form data, JSON body); moves are on the active call.
@@ -83,6 +102,11 @@ def _url(app, endpoint: str, rule: str, ended: str, active: str) -> str:
         args["public_id"] = active if endpoint in ACTIVE_CALL_ENDPOINTS else ended
     if "<path:filename>" in rule:
         args["filename"] = "app.css"
+    if "<int:user_id>" in rule:
+        args["user_id"] = user_id(app, "trainee1")
+    for name, value in (("code", "HL-NONE-NONE-NONE"), ("kind", "calls"), ("fmt", "csv")):
+        if f"<{name}>" in rule:
+            args[name] = value
     with app.test_request_context():
         return url_for(endpoint, **args)
 
