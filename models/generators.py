@@ -157,7 +157,7 @@ def _hf(options: dict[str, Any]) -> Generator:
     if options.get("model_dir"):
         return HFGenerator(options["model_dir"], options.get("gguf_file"))
     folder = smollm2_dir()
-    gguf = next((p.name for p in folder.rglob("*.gguf")), None)
+    gguf = next((str(p.relative_to(folder)) for p in folder.rglob("*.gguf")), None)
     return HFGenerator(folder, gguf)
 
 

@@ -20,13 +20,17 @@ $VPY -m pip install -q -e ".[$EXTRAS]"
 echo "== building model files (encoder conversion, translations)"
 $VPY scripts/build_models.py
 if [ -f scripts/compile_translations.py ]; then $VPY scripts/compile_translations.py; fi
-if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "== installing Debian's chromium for browser tests"
+# Debian packages: a CJK font for certificate PDFs; Chromium for the browser tests.
+APT_PKGS=""
+fc-list 2>/dev/null | grep -qi "wqy\|WenQuanYi" || [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || APT_PKGS="fonts-wqy-zenhei"
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then APT_PKGS="$APT_PKGS chromium"; fi
+if [ -n "$APT_PKGS" ]; then
+  echo "== installing Debian packages:$APT_PKGS"
   if command -v apt-get >/dev/null; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $APT_PKGS >/dev/null
   else
-    echo "warning: no apt-get; browser tests will be skipped unless /usr/bin/chromium exists" >&2
+    echo "warning: no apt-get; install$APT_PKGS yourself (certificate PDFs / browser tests need them)" >&2
   fi
 fi
 echo "== setup done"

@@ -29,7 +29,7 @@ _RISK = {
                r"(with you|near you|at home|in the house|around you|on you|within reach)|\banything (you could use|to hurt|"
                r"that could hurt|you might use|around you|near you)", 0.9),
         "zh": (r"(药|刀|工具|绳|东西|手段)[^。！？]{0,8}(手边|身边|旁边|家里|身上|准备|拿到|在哪|能拿)|(手边|身边|家里|身上)[^。！？]{0,8}"
-               r"(有没有|有什么|有)[^。！？]{0,8}(药|刀|工具|绳|东西)|(准备|买|存|攒)(了|好)?[^。！？]{0,6}(药|东西|工具)", 0.9),
+               r"(有没有|有什么|有)[^。！？]{0,12}(药|刀|工具|绳|东西)|(准备|买|存|攒)(了|好)?[^。！？]{0,6}(药|东西|工具)", 0.9),
     },
     "risk_timeline": {
         "en": (r"\b(tonight|today|right now|soon|how soon|anytime soon|timeframe|time frame|this week)\b|"
@@ -71,16 +71,39 @@ def _question_windows(text: str, lang: str) -> list[tuple[str, float]]:
     for i, s in enumerate(sents):
         if asks[i]:
             windows.append((s, 1.0))
-        elif i + 1 < len(sents) and asks[i + 1]:
+        elif i + 1 < len(sents) and asks[i + 1] and _FOLLOW_UP[lang].search(sents[i + 1]):
             windows.append((s + " " + sents[i + 1], 0.85))
     return windows
+
+
+# A question that asks about the sentence before it: it points back ("Is that true for you?",
+# "你会这样想吗？") or is too short to carry its own topic ("Are you?", "有吗？"). An unrelated
+# follow-up ("Can you tell me what happened?") does not turn a reflection into a question.
+_FOLLOW_UP = {
+    "en": re.compile(r"\b(that|this|these|those|it|so|too|as well|also)\b|^\W*(\w+\W+){0,3}\w*\W*$", re.I),
+    "zh": re.compile(r"这|那|也|^[^。！？?]{0,5}[。！？?]?$"),
+}
+# A reflection names what the caller said; with only hopelessness wording ("活着没意思") it is no inquiry.
+_REFLECT = {
+    "en": re.compile(r"^\W*(it |so it )?(sounds|seems|looks|feels) (like|as if|as though)|^\W*i (hear|sense)|"
+                     r"^\W*(so )?you('re| are| feel| have been|'ve been)\b", re.I),
+    "zh": re.compile(r"^\W*(听起来|听上去|听得出|看来|好像|似乎|感觉|我(能)?(听到|感觉到|感受到)|你(觉得|感觉|一直觉得))"),
+}
+# "anything you could use to hurt yourself" asks about means (risk_means), not about the wish itself.
+_MEANS_PURPOSE = {
+    "en": re.compile(r"\b(anything|something|things?|what|items?|objects?|stuff)\b[^.?!]{0,25}\b(to|could|can|might|would)\s+"
+                     r"(use\s+to\s+)?(hurt|harm|kill|end)\s+(yourself|your\s+(own\s+)?life)", re.I),
+    "zh": re.compile(r"(可以|能|能够)?(用来|拿来|用于|能)(伤害|结束|了结)[^。！？]{0,6}(的)?(东西|工具|物品|药)"),
+}
 
 
 def suicide_inquiry(text: str, lang: str) -> dict[str, float]:
     """Tag a direct (or hedged) question about suicide, self-harm or a wish to be dead."""
     best = 0.0
     for window, weight in _question_windows(text, lang):
-        strength = suicide_strength(window, lang)
+        strength = suicide_strength(_MEANS_PURPOSE[lang].sub(" ", window), lang)
+        if strength < 0.9 and _REFLECT[lang].search(window):
+            continue
         addressed = _YOU[lang].search(window) or (lang == "zh" and not _THIRD[lang].search(window))
         if strength and addressed and not _WHY_LEAD[lang].search(window):
             best = max(best, strength * weight)
@@ -227,3 +250,20 @@ def interrogating_why(text: str, lang: str) -> dict[str, float]:
         harsh = any(_WHY_HARSH[lang].search(s) for s in asks)
         return {"interrogating_why": 0.8 if harsh else 0.6}
     return {}
+
+
+# --- an invitation to talk wrapped in a yes/no form ("能跟我说说吗？", "Could you tell me...?") is open ---
+_INVITE = {
+    "en": re.compile(r"\b(can|could|would|will) you (please )?(tell|say|share|talk|describe|walk me)\b|"
+                     r"\bwould you (like|be willing|want) to (tell|say|share|talk)\b", re.I),
+    "zh": re.compile(r"说说|讲讲|聊聊|谈谈|说一说|讲一讲|多说|多讲"),
+}
+
+
+def invitation_is_open(text: str, lang: str, found: dict[str, float]) -> dict[str, float]:
+    """Drop closed_question when every question in the turn is an invitation to tell more."""
+    asks = [s for s in sentences(text) if is_question(s, lang)]
+    if "closed_question" in found and asks and all(_INVITE[lang].search(s) for s in asks):
+        found = {k: v for k, v in found.items() if k != "closed_question"}
+        found["open_question"] = max(found.get("open_question", 0.0), 0.85)
+    return found

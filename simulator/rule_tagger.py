@@ -52,6 +52,7 @@ class RuleTagger:
         found.update(comp.confidentiality(text, lang))
         found.update(comp.interrogating_why(text, lang))
         found.update(comp.fact_probe(text, lang, set(found)))
+        found = comp.invitation_is_open(text, lang, found)
         result = {k: v for k, v in found.items() if v >= self.min_confidence and k in ALL_SKILLS}
         log.debug("rules[%s] %r -> %s", lang, text[:60], result)
         return result

@@ -335,8 +335,6 @@ def _goldens() -> list[Path]:
 # Golden calls the current rule tagger / event detector misjudge, with the miss; the test
 # fails loudly (strict xfail) once the miss is fixed, so this list only ever shrinks.
 KNOWN_MISSES: dict[str, str] = {
-    "silent_zh_good": "tagger: '难怪你会害怕' (no wonder you're scared) tagged hostile_insult and judging_blaming",
-    "prank_zh_good": "tagger: '这条热线是为需要心理帮助的人设立的…我们把线路腾出来给他们' not tagged boundary_setting",
     "prank_zh_subtle": "detector: '其实……其实是我自己想打的。我最近真的很难受' not read as genuine_need",
     "suicidal_zh_subtle": "detector: '真希望睡过去就再也不要醒来' (passive wish to die) not read as disclosed_ideation",
 }
