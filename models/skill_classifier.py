@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import zlib
 from pathlib import Path
 from typing import Sequence
 
@@ -18,10 +20,44 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 HEAD_FILE = WEIGHTS_DIR / "skill_head.pt"
 
 
-class SkillHead(nn.Module):
-    """A small multi-label head over 384-d sentence embeddings."""
+EMB_DIM = 384
+NGRAM_DIM = 4096
+_LATIN = re.compile(r"[a-z0-9']+")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
 
-    def __init__(self, dim: int = 384, hidden: int = 256, n_labels: int = len(ALL_SKILLS), dropout: float = 0.2):
+
+def _ngrams(text: str) -> list[str]:
+    """Word uni/bigrams for Latin script, character uni/bi/trigrams for Chinese."""
+    text = text.lower()
+    words = _LATIN.findall(text)
+    grams = [f"w:{w}" for w in words] + [f"w:{a}_{b}" for a, b in zip(words, words[1:])]
+    for run in _CJK.findall(text):
+        for n in (1, 2, 3):
+            grams += [f"c:{run[i:i + n]}" for i in range(len(run) - n + 1)]
+    return grams
+
+
+def ngram_features(texts: Sequence[str], dim: int = NGRAM_DIM) -> np.ndarray:
+    """Hashed, log-scaled, L2-normalised n-gram counts: the lexical cues sentence embeddings blur."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for g in _ngrams(text):
+            out[i, zlib.crc32(g.encode("utf-8")) % dim] += 1.0
+    out = np.log1p(out)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-6)
+
+
+def features(embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """The head's input: sentence embedding ⊕ hashed n-grams."""
+    return np.concatenate([np.asarray(embeddings, np.float32), ngram_features(texts)], axis=1)
+
+
+class SkillHead(nn.Module):
+    """A small multi-label head over sentence embeddings plus hashed n-grams."""
+
+    def __init__(self, dim: int = EMB_DIM + NGRAM_DIM, hidden: int = 256, n_labels: int = len(ALL_SKILLS),
+                 dropout: float = 0.2):
         super().__init__()
         self.net = nn.Sequential(nn.Dropout(0.1), nn.Linear(dim, hidden), nn.GELU(),
                                  nn.Dropout(dropout), nn.Linear(hidden, n_labels))
@@ -83,7 +119,7 @@ class ModelTagger:
         encoder, head, _ = self._ready()
         if not texts:
             return np.zeros((0, len(ALL_SKILLS)), np.float32)
-        emb = torch.from_numpy(np.asarray(encoder.encode(list(texts)), dtype=np.float32))
+        emb = torch.from_numpy(features(encoder.encode(list(texts)), texts))
         with torch.inference_mode():
             return torch.sigmoid(head(emb)).numpy()
 

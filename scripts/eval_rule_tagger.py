@@ -13,7 +13,13 @@ categories, not sentences, were added for the critical skills -- English/Chinese
 and "even if ..." overrides, emergency steps (rescue team, sending help, location asks) with
 conditional/past mentions demoted; Chinese suicide questions without a pronoun; service
 names ("suicide hotline") no longer count as suicide talk; "why would you kill yourself?"
-is interrogating_why, not suicide_inquiry. Figures after that are optimistic.
+is interrogating_why, not suicide_inquiry. Second round (golden-call misses; general categories,
+checked against this data, so it is partly tuned-on too): "no wonder" + a feeling validates;
+您 reads as 你; freeing the line / "the line is for people who need help" is a boundary;
+invitations wrapped in 吗 ("能说说吗？") are open, not closed; epistemic "must be scared" is
+no directive; a reflection of hopelessness followed by an unrelated question is no suicide
+inquiry, nor is "anything you could use to hurt yourself" (risk_means). Figures after that are
+optimistic.
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.encoder import cache_root, get_encoder  # noqa: E402
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
-from models.skill_classifier import HEAD_FILE, SkillHead, save_head  # noqa: E402
+from models.skill_classifier import HEAD_FILE, SkillHead, features, save_head  # noqa: E402
 from models.skill_data import Example, esconv, feedback, own_utterances  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
 
@@ -55,7 +55,8 @@ def embed(texts: list[str]) -> np.ndarray:
 
 
 def _arrays(exs: list[Example]):
-    X = embed([e.text for e in exs])
+    texts = [e.text for e in exs]
+    X = features(embed(texts), texts) if exs else np.zeros((0, SkillHead().net[1].in_features), np.float32)
     n = len(ALL_SKILLS)
     Y = np.stack([e.labels for e in exs]) if exs else np.zeros((0, n), np.float32)
     M = np.stack([e.mask for e in exs]) if exs else np.zeros((0, n), np.float32)

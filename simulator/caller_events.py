@@ -41,10 +41,11 @@ _EN = {
          r"goodbyes?)|\bworked out how\b|\bmade up my mind\b|\bgiv(en|ing) away my\b|\bsaid (my )?goodbyes?\b", 0.9),
     ],
     "means_at_hand": [
-        (r"\b(pills|tablets|medication|meds|gun|rope|knife|blade|them|it|everything|what i need|the stuff)\b[^.!?]{0,30}"
+        (r"\b(pills|tablets|medication|meds|gun|rope|knife|blade|them|they|it|everything|what i need|the stuff)\b[^.!?]{0,30}"
          r"\b(right here|in front of me|next to me|beside me|in my hand|with me|on the table|within reach|by my bed|ready)\b", 0.9),
         (r"\bi'?m (standing |sitting )?(on|at) (the )?(roof|rooftop|bridge|edge|ledge|top of|cliff|railway|tracks|platform)\b|"
-         r"\bi('ve| have) (got|collected|saved|stockpiled|bought) (the |enough |some )?(pills|tablets|gun|rope)\b", 0.9),
+         r"\bi('ve| have)( been)? (got|collect\w*|sav\w*|stockpil\w*|hoard\w*|bought|buying|keep\w*)( up)? (the |enough |some |my |"
+         r"all my |a lot of )?(\w+ )?(pills|tablets|meds|medication|painkillers|gun|rope)\b", 0.9),
     ],
     "imminent_risk": [
         (r"\b(tonight|right now|today|this (evening|afternoon|morning|weekend)|in a (few|couple of)? ?(minutes|hours)|soon|"
@@ -71,12 +72,20 @@ _EN = {
     "agreed_safety_plan": [
         (r"\b(ok(ay)?|alright|yes|yeah|fine),? i('ll| will| can) (do that|try|call|put|give|stay|ask|go)|\bi promise i('ll| will)\b|"
          r"\bi can do that\b|\bi agree\b", 0.9),
+        # the caller has moved the means away
+        (r"\bi('ve| have)? (just )?(put|moved|given|handed|locked|thrown|flushed|taken)\b[^.!?]{0,20}\b(them|it|the \w+|my \w+)\b"
+         r"[^.!?]{0,12}\b(away|in the (kitchen|car|other room|cupboard)|in (another|the next) room|out of (reach|the house|the room)|"
+         r"outside|to my \w+|down the (toilet|sink)|cupboard|drawer|locked)", 0.9),
     ],
     "caller_calmer": [
         (r"\bi feel (a (bit|little) |slightly |much |a lot )?(better|calmer|lighter)\b|\bthank you for listening\b|"
          r"\b(helped|helps) to talk\b", 0.9),
     ],
     "genuine_need": [
+        # dropping the act: "actually it was me who wanted to call", "for real, I'm not okay"
+        (r"\b(actually|honestly|for real|seriously|to be honest)\b[^.!?]{0,20}\b(it('s| was| is) me who|i('m| am) (really |actually )?"
+         r"(not ok(ay)?|struggling|in a bad way|having a (really )?hard time)|i (really |actually )?(wanted|needed|want|need) to "
+         r"(call|talk))|\bit('s| was) (actually |really )?me who (wanted|needed|wants|needs) (to call|to talk|help)\b", 0.9),
         (r"\b(actually|honestly|seriously|to be honest),? i (really )?(do )?need (help|someone|to talk)|\bsorry i laughed\b|"
          r"\bit('s| is) not a (joke|prank)\b|\bi'?m (not joking|serious)\b", 0.9),
     ],
@@ -88,7 +97,10 @@ _ZH = {
          r"绝望|无所谓了|一切都完了|拖累|(是|成了)(个|大家的)?负担|(什么|怎么)都(没用|不会好)|好不了了|不会好起来", 1.0),
     ],
     "disclosed_ideation": [
-        (r"不想(再)?活|活不下去|不(想|愿意?)(再)?(继续)?活(下去|着)|不想(再)?醒(来|过来)", 1.0),
+        (r"不想(再)?活|活不下去|不(想|愿意?)(再)?(继续)?活(下去|着)|(不想|不要|别|不用)(再)?醒(来|过来)", 1.0),
+        # a passive wish to be dead: "真希望睡过去就再也不要醒来", "要是我死了就不用…"
+        (r"一睡不醒|长睡不醒|(希望|但愿|巴不得|恨不得)[^。！？]{0,10}(死|没(有)?(出生|生下来)|不存在|醒不过来|不(要|用)醒|出(个)?(车祸|意外))|"
+         r"(要是|如果|假如)我(死了|不在了|没了)[^。！？]{0,3}(就|也就)", 1.0),
         (r"(?<!试图)(?<!尝试)(自杀|轻生|寻死)(?!过|未遂)|想(要|去)?死(?![你您我])|一死了之|结束(我)?(自己的)?生命|结束自己|了结(自己|生命|一切)?|"
          r"伤害(我)?自己|死(了)?算了|离开这个世界|不如死|(想|要)消失|结束(这)?一切|死了(就)?(好|一了百了)", 0.9),
     ],
@@ -120,12 +132,16 @@ _ZH = {
     ],
     "agreed_safety_plan": [
         (r"(好(的)?|行|可以)，?我(会|答应|保证|试试)|我答应你|我保证(会|不)", 0.9),
+        (r"我(已经|刚)?(先)?把[^。！？]{0,10}(放到|放在|拿到|挪到|交给|锁|扔|收起来|拿走|冲掉)", 0.9),
     ],
     "caller_calmer": [
         (r"(感觉|心里)?好(一)?(点|些)了|平静(一点|一些|些|点)了|谢谢你(听我说|陪我)|说出来(舒服|好受)(多|一点|些)了", 0.9),
     ],
     "genuine_need": [
         (r"其实我(是)?真的|说实话我|其实我(真的)?(需要|很)|我不是(在)?开玩笑|我是认真的", 0.9),
+        # dropping the act: "其实是我自己想打的", "说真的，我最近真的很难受"
+        (r"(其实|说真的|说实话|老实说|真的)[^。！？]{0,6}(是)?我(自己)?(想|要)(打|找人)|是我自己(想|要)打|"
+         r"我(最近|这段时间|现在)?(是)?真的(很|挺|特别|好)?(难受|痛苦|撑不住|撑不下去|需要(帮助|人|帮忙))", 0.9),
     ],
 }
 
@@ -134,6 +150,11 @@ _INTENT = {
     "en": re.compile(r"\b(going to|gonna|'ll|will|about to|planning to|ready to|do it|end it|go through with|"
                      r"be gone|not be here|say goodbye)\b", re.I),
     "zh": re.compile(r"打算|准备|就要|要去|去做|动手|结束|了结|告别|走了|离开|跳|做了断"),
+}
+# Intent with its object left unsaid, the act too heavy to name: "I was going to, after this call."
+_ELIDED = {
+    "en": re.compile(r"\b(going|gonna|planning|about|ready|meant|intending) to\s*(?=[,;…—]|\.|$)", re.I),
+    "zh": re.compile(r"(打算|准备|本来想|本来要)[^。！？]{0,10}(就)?(……|…|——)"),
 }
 _SUICIDE = {"en": SUICIDE_STRONG_EN, "zh": SUICIDE_STRONG_ZH}
 _NOT_DETECTED = frozenset({"started_talking"})
@@ -171,6 +192,9 @@ class RuleEventDetector:
         if not times:
             return False
         if events & {"disclosed_ideation", "disclosed_plan", "means_at_hand"}:
+            return True
+        elided = _ELIDED[lang].search(text)
+        if elided and not negated(text, elided.start(), lang):
             return True
         intent = _INTENT[lang].search(text)
         return bool(intent and not negated(text, intent.start(), lang) and

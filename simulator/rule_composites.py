@@ -26,7 +26,7 @@ _RISK = {
     "risk_means": {
         "en": (r"\b(access to|get hold of|got hold of|have (got )?(the|any)? ?(means|pills|medication|tablets|weapons?|guns?|"
                r"firearms?|rope|knife|knives))|\b(pills|medication|tablets|weapons?|guns?|firearms?|means)\b[^.?!]{0,30}"
-               r"(with you|near you|at home|in the house|around you|on you|within reach)|\banything (you could use|to hurt|"
+               r"(with you|near you|at home|in the house|around you|on you|within reach)|\banything\b[^.?!]{0,20}\b(you could use|to hurt|"
                r"that could hurt|you might use|around you|near you)", 0.9),
         "zh": (r"(药|刀|工具|绳|东西|手段)[^。！？]{0,8}(手边|身边|旁边|家里|身上|准备|拿到|在哪|能拿)|(手边|身边|家里|身上)[^。！？]{0,8}"
                r"(有没有|有什么|有)[^。！？]{0,12}(药|刀|工具|绳|东西)|(准备|买|存|攒)(了|好)?[^。！？]{0,6}(药|东西|工具)", 0.9),
@@ -59,11 +59,12 @@ _SELF_EVIDENT = {
 }
 
 
-def _question_windows(text: str, lang: str) -> list[tuple[str, float]]:
+def _question_windows(text: str, lang: str, follow_up_only: bool = False) -> list[tuple[str, float]]:
     """Sentences that ask something, plus a statement followed by a question (weighted lower).
 
     "Some people in pain think of ending their life. Is that true for you?" asks about the
-    first sentence through the second.
+    first sentence through the second. With `follow_up_only`, the question must point back
+    at that statement (see _FOLLOW_UP).
     """
     sents = sentences(text)
     asks = [is_question(s, lang) for s in sents]
@@ -71,7 +72,7 @@ def _question_windows(text: str, lang: str) -> list[tuple[str, float]]:
     for i, s in enumerate(sents):
         if asks[i]:
             windows.append((s, 1.0))
-        elif i + 1 < len(sents) and asks[i + 1] and _FOLLOW_UP[lang].search(sents[i + 1]):
+        elif i + 1 < len(sents) and asks[i + 1] and (_FOLLOW_UP[lang].search(sents[i + 1]) or not follow_up_only):
             windows.append((s + " " + sents[i + 1], 0.85))
     return windows
 
@@ -80,7 +81,7 @@ def _question_windows(text: str, lang: str) -> list[tuple[str, float]]:
 # "你会这样想吗？") or is too short to carry its own topic ("Are you?", "有吗？"). An unrelated
 # follow-up ("Can you tell me what happened?") does not turn a reflection into a question.
 _FOLLOW_UP = {
-    "en": re.compile(r"\b(that|this|these|those|it|so|too|as well|also)\b|^\W*(\w+\W+){0,3}\w*\W*$", re.I),
+    "en": re.compile(r"\b(that|this|these|those|it|them|they|so|too|as well|also)\b|^\W*(\w+\W+){0,3}\w*\W*$", re.I),
     "zh": re.compile(r"这|那|也|^[^。！？?]{0,5}[。！？?]?$"),
 }
 # A reflection names what the caller said; with only hopelessness wording ("活着没意思") it is no inquiry.
@@ -100,7 +101,7 @@ _MEANS_PURPOSE = {
 def suicide_inquiry(text: str, lang: str) -> dict[str, float]:
     """Tag a direct (or hedged) question about suicide, self-harm or a wish to be dead."""
     best = 0.0
-    for window, weight in _question_windows(text, lang):
+    for window, weight in _question_windows(text, lang, follow_up_only=True):
         strength = suicide_strength(_MEANS_PURPOSE[lang].sub(" ", window), lang)
         if strength < 0.9 and _REFLECT[lang].search(window):
             continue

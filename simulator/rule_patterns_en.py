@@ -9,7 +9,8 @@ _FEEL = (r"(sad|scared|afraid|frightened|terrified|hurt|angry|furious|alone|lone
          r"exhausted|drained|hopeless|desperate|ashamed|anxious|worried|upset|lost|heartbroken|devastated|"
          r"tired|helpless|trapped|guilty|numb|empty|stuck|confused|frustrated|betrayed|panicked|panicky|"
          r"grief|grieving|pain|painful|low|down|miserable|worthless|broken|nervous|shaken|crushed|"
-         r"rejected|humiliated|embarrassed|distressed|at the end of your rope|on edge|torn)")
+         r"rejected|humiliated|embarrassed|distressed|at the end of your rope|on edge|torn|humiliating|frightening|terrifying|"
+         r"embarrassing|shameful|crushing|devastating|isolating|heartbreaking|lonely)")
 
 PATTERNS: dict[str, list[tuple[str, float]]] = {
     "greeting_identify": [
@@ -20,7 +21,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
     ],
     "open_question": [
         (r"\b(can|could|would) you (tell|say|share|talk) (me |a bit |a little |some )*(more|about|what|how)", 0.85),
-        (r"^\W*(and |so )?(what|how)\b[^.!?]*\?", 0.75),
+        (r"(^|[.!?;]\s+)\W*(and |so )?(what|how)\b(?! (many|much|old|long|often)\b)[^.!?]*\?", 0.75),
+        (r"\bwhat (made|brought|led) you (to )?(call|decide|reach|pick|ring|get in touch)", 0.85),
         (r"\btell me (more|about|what|how)\b|\bwhat('s| is) (been )?(on your mind|going on for you|that like)", 0.85),
         (r"\bwhat would you like to (talk|say|share)|\bhow (are|have) you (been )?(feeling|doing|coping)", 0.85),
         (r"\bi('d| would) like to (hear|understand) (more|what|how)", 0.8),
@@ -37,6 +39,9 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\byou (must|might|may) (be )?(feel(ing)?|be) (so |really |very )?" + _FEEL, 0.85),
         (r"\bi (can )?(hear|sense) (how|that you('re| are)|the|so much|a lot of)\b[^.!?]{0,30}" + _FEEL, 0.9),
         (r"\byou feel\b[^.!?]{0,25}" + _FEEL, 0.75),
+        # "that must feel so humiliating", "it's breaking your heart"
+        (r"\b(must|might|may) (have )?(feel|felt|be|been) (so |really |very |incredibly |such a |a bit |quite )*" + _FEEL, 0.85),
+        (r"\b(it's|it is|that's|that is) (breaking|broken) your heart|\byour heart (is )?(breaking|aching|broken)", 0.85),
     ],
     "paraphrase_summary": [
         (r"\bso (what )?(you're|you are) (saying|telling me)|\bwhat i('m| am) hearing( is)?|\bif i (understand|heard|got) (you|that|this)",
@@ -44,6 +49,9 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\bin other words\b|\bto sum (it )?up\b|\blet me (see if i|make sure i|check i|summari[sz]e)|\bto summari[sz]e\b", 0.9),
         (r"\bi hear (you saying|that you)|\bif i('ve| have) got (this|it|that) right|\bso you've been\b|\bso you're\b", 0.75),
         (r"\byou (said|mentioned|told me) (that|earlier|before)|\bso (for you|basically|it's)\b", 0.6),
+        (r"\b(today|tonight|so far|earlier) (we('ve)?|you('ve)?) (talked|spoke|told me|shared|mentioned|discussed)( about)?\b|"
+         r"(^|[.!?]\s+)\W*(so,? )?we('ve| have) (talked|been talking) about\b|\byou keep (picturing|imagining|replaying|seeing|going over|"
+         r"thinking about|coming back to|blaming yourself)", 0.8),
     ],
     "validation_empathy": [
         (r"\b(that|this|it) (sounds|must be|must have been|seems|is|'s) (so |really |incredibly |very |truly |such a |"
@@ -55,7 +63,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
          0.85),
         (r"\bi('m| am) (so |really |very |truly )?sorry (you|to hear|for your loss|that|about)", 0.9),
         (r"\bi can (only )?(imagine|understand|see why|see how)|\byou('re| are) not alone\b|\bi('m| am) here (with|for) you", 0.8),
-        (r"\b(let it out|cry if you need|go ahead and cry|you can cry)|\bof course you (feel|are|would)", 0.85),
+        (r"\b(let it out|cry if you need|go ahead and cry|you can cry)|\bof course you (feel|are|would)|"
+         r"\bcry (as much as|for as long as|all) you (need|want|like)|\bno wonder you\b[^.!?]{0,30}" + _FEEL, 0.85),
     ],
     "affirmation": [
         (r"\b(took|takes|taking) (real |a lot of |great |some )?(courage|strength|bravery|guts)", 0.9),
@@ -84,7 +93,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
     ],
     "safety_planning": [
         (r"\bsafety plan\b|\bkeep(ing)? (yourself )?(you )?safe\b|\bstay(ing)? safe\b|\bsafe (place|tonight|right now)", 0.9),
-        (r"\b(put|move|give|get|lock|hand)\b[^.!?]{0,25}\b(away|out of reach|somewhere (else|safe)|to someone|out of the (house|room))", 0.8),
+        (r"\b(put|move|give|get|lock|hand)\b[^.!?]{0,25}\b(away|out of reach|somewhere (else|safe)|to someone|out of the (house|room)|"
+         r"in(to)? (another|a different|the other|the next) room|outside)", 0.8),
         (r"\b(who|someone|anyone) (could|can) (you )?(call|be with you|stay with you|come over|you reach)", 0.8),
         (r"\b(get|make it) through (tonight|the night|today|the next)|\bif (the|these|those) (thoughts|feelings|urges) (come|get)", 0.85),
         (r"\b(agree|promise) (to|that you)[^.!?]{0,30}(call|reach|contact|keep|stay)|\bwhat could you do (if|when|instead)", 0.75),
@@ -129,7 +139,9 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\bbefore we (finish|end|hang up|say goodbye)|\bwish you (well|all the best)|\bservice hours\b", 0.8),
     ],
     "directive_advice": [
-        (r"\byou (really |just |simply |definitely )?(should|must|ought to|had better|'d better|need to|have to|"
+        # not "as much as you need to" (permission) nor "you must be scared" (a guess at a feeling)
+        (r"(?<!as )(?<!if )(?<!whatever )(?<!anything )(?<!when )\byou (really |just |simply |definitely )?"
+         r"(should|must(?! (be|feel|have been|have felt|have)\b)|ought to|had better|'d better|need to|have to|"
          r"'ve got to|have got to|gotta)\b(?! (feel|be feeling))", 0.85),
         (r"\b(calm down|stop crying|pull yourself together|cheer up|get over it|move on|snap out of it|think positive(ly)?|"
          r"look on the bright side|toughen up|man up|be strong)\b", 0.85),
@@ -183,7 +195,7 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
          r"dumb|exhausting|a mess|hopeless|impossible|mental|deaf|ungrateful|lazy|spoiled|childish|a child|a baby)\b|"
          r"\bare you (crazy|insane|nuts|stupid|mad|sick|deaf|dumb|mentally)\b|\bwhat a joke\b", 0.9),
         (r"\bwhat('s| is) wrong with you\b|\bare you (kidding|joking|serious)( me)?\s*\?|\bsick in the head\b|\bwaste of (my )?time|"
-         r"\bno wonder (nobody|no one|your|you)\b|\bif you really wanted to\b|\b(losing|lost) my patience\b|\b(had|have had) "
+         r"\bno wonder (nobody|no one)\b|\bno wonder (your|you)\b(?![^.!?]{0,30}" + _FEEL + r")|\bif you really wanted to\b|\b(losing|lost) my patience\b|\b(had|have had) "
          r"enough of (you|your|this)\b|\bdo you think this is funny\b|\b(sob story|rubbish|waterworks|whining)\b|"
          r"\b(so|how) (dumb|stupid|pathetic|ridiculous|embarrassing)\b|\bwhat an? (embarrassing|stupid|ridiculous|pathetic)\b", 0.85),
         (r"^\W*ugh\b|\bgive me a break\b|\bseriously\?|\b(ha ?){3,}|\byou again\?|\boh great\b|\bboring\b", 0.65),

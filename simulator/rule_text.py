@@ -27,7 +27,8 @@ _ZH_QUESTION = re.compile(r"吗|嘛[？?]|呢[？?。]?$|有没有|是不是|会
 
 Compiled = list[tuple[Pattern[str], float]]
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - "})
+# The polite 您 reads as 你 for the rules ("您是不是想过自杀？" asks the same as "你…").
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - ", "您": "你"})
 _BARE_CONTRACTIONS = re.compile(
     r"\b(dont|wont|cant|didnt|doesnt|isnt|arent|wasnt|werent|havent|hasnt|shouldnt|couldnt|wouldnt|"
     r"im|ive|youre|youve|youll|youd|theyre|thats|whats|theres)\b", re.I)
@@ -37,7 +38,7 @@ _FIXED = {"dont": "don't", "wont": "won't", "cant": "can't", "im": "I'm", "ive":
 
 
 def normalise(text: str) -> str:
-    """Straighten quotes and restore apostrophes in common contractions ("wont" -> "won't")."""
+    """Straighten quotes, read 您 as 你, restore apostrophes in contractions ("wont" -> "won't")."""
     text = text.translate(_QUOTES)
     return _BARE_CONTRACTIONS.sub(lambda m: _FIXED.get(m.group(0).lower(), m.group(0)[:-1] + "'t"), text)
 

@@ -80,16 +80,15 @@ class CallSession:
             raise CallError(f"wait must be between 0 and {MAX_WAIT:.0f} seconds")
         turn = Turn("trainee", self.t, kind="silence", duration=seconds,
                     skills={Skill.patience_silence.value: 1.0})
+        self.waited_total += seconds  # before the commit, so on_turn sees settled state
         new = [self._commit(turn, seconds)]
-        self.waited_total += seconds
         return new + self._caller_acts(self.caller.respond(self._state(), turn))
 
     def hang_up(self) -> list[Turn]:
         """The trainee ends the call."""
         self._check_open()
-        turn = self._commit(Turn("trainee", self.t, kind="hang_up"), 0.0)
         self.ended_by = "trainee"
-        return [turn]
+        return [self._commit(Turn("trainee", self.t, kind="hang_up"), 0.0)]
 
     # -- state --------------------------------------------------------------
     @property
@@ -157,11 +156,11 @@ class CallSession:
                                       events=action.events), action.duration)]
         out: list[Turn] = []
         if action.text:
-            out.append(self._commit(Turn("caller", self.t, text=action.text, events=action.events),
-                                    speaking_time(action.text, self.lang)))
-            self.last_caller_speech_end = self.t
+            spoken = speaking_time(action.text, self.lang)
+            self.last_caller_speech_end = round(self.t + spoken, 1)
+            out.append(self._commit(Turn("caller", self.t, text=action.text, events=action.events), spoken))
         if action.kind == "hang_up":
+            self.ended_by = "caller"
             out.append(self._commit(Turn("caller", self.t, kind="hang_up",
                                          events=() if action.text else action.events), 0.0))
-            self.ended_by = "caller"
         return out

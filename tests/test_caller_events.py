@@ -106,3 +106,39 @@ def test_empty_and_language_detection():
     assert DETECTOR.detect("") == set() and DETECTOR.detect("   ") == set()
     assert "disclosed_ideation" in DETECTOR.detect("我真的不想活了")
     assert "disclosed_ideation" in DETECTOR.detect("I really want to die")
+
+
+# REPORTED: misses reported from golden calls (fixed by general rules, not these sentences).
+# Each case: (caller text, lang, events that must fire, events that must not fire).
+REPORTED = [
+    ("刚才是我室友在闹。其实……其实是我自己想打的。我最近真的很难受，每天晚上都睡不着。", "zh", {"genuine_need"}, set()),
+    ("我照顾生病的爸爸三年了，自己也快垮了。有时候真希望睡过去就再也不要醒来。", "zh", {"disclosed_ideation"}, set()),
+    ("I've been saving up my sleeping pills. They're on the table in front of me.", "en", {"means_at_hand"}, set()),
+    ("I was going to, after this call. I just wanted to talk to someone first.", "en", {"imminent_risk"}, set()),
+    ("我把药放到门外了。", "zh", {"agreed_safety_plan"}, set()),
+]
+
+# VARIANTS: new wordings of the same categories, written for this fix (not from any data set).
+VARIANTS = [
+    ("好吧，实话说是我自己要打的，我这段时间真的撑不住了。", "zh", {"genuine_need"}, set()),
+    ("Okay, that was my mates messing about. Actually it's me who wanted to call. I'm really not okay.", "en",
+     {"genuine_need"}, set()),
+    ("我真希望哪天一睡不醒就好了。", "zh", {"disclosed_ideation"}, set()),
+    ("要是我死了，大家也就不用操心了。", "zh", {"disclosed_ideation"}, set()),
+    ("我希望明天早上不用醒来。", "zh", {"disclosed_ideation"}, set()),
+    ("我不希望你担心，我会好好的。", "zh", set(), {"disclosed_ideation"}),
+    ("I've been stockpiling my painkillers for weeks.", "en", {"means_at_hand"}, set()),
+    ("They're right next to me on the bed.", "en", {"means_at_hand"}, set()),
+    ("I was going to, tonight, once everyone's asleep.", "en", {"imminent_risk"}, set()),
+    ("I was going to call my mum tonight.", "en", set(), {"imminent_risk"}),
+    ("我本来打算挂了电话就……", "zh", {"imminent_risk"}, set()),
+    ("I've put them in the kitchen cupboard.", "en", {"agreed_safety_plan"}, set()),
+    ("我已经把刀交给室友了。", "zh", {"agreed_safety_plan"}, set()),
+]
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", REPORTED + VARIANTS)
+def test_reported_and_variant_cases(text, lang, must, must_not):
+    found = DETECTOR.detect(text, lang)
+    assert must <= found, f"missing {must - found} in {found} for {text!r}"
+    assert not (must_not & found), f"unexpected {must_not & found} for {text!r}"

@@ -200,3 +200,79 @@ def test_critical_skills_all_reachable():
              "Say something!", "You idiot."]
     found = set().union(*TAGGER.tag(texts))
     assert {s.value for s in CRITICAL_SKILLS} <= found
+
+
+# REPORTED: misses reported from golden calls and reviews (fixed by general rules, not these sentences).
+# Each case: (text, lang, skills that must fire, skills that must not fire).
+REPORTED = [
+    ("一个人关在宿舍这么多天，夜里心慌又睡不着，难怪你会害怕。", "zh", {"validation_empathy"}, {"hostile_insult", "judging_blaming"}),
+    ("这条热线是为需要心理帮助的人设立的，很多人可能正打不进来，我们把线路腾出来给他们。", "zh", {"boundary_setting"}, set()),
+    ("听起来你现在很累，觉得活着没意思。能跟我说说发生了什么吗？", "zh", {"reflection_feeling", "open_question"},
+     {"suicide_inquiry", "closed_question"}),
+    ("You keep picturing him alone and frightened, and it's breaking your heart that you couldn't be there.", "en",
+     {"reflection_feeling"}, set()),
+    ("妈妈确诊住院，你自己又被隔离，连去看她都做不到，心里一定又担心又无助。", "zh", {"reflection_feeling"}, set()),
+    ("you must be really scared", "en", {"reflection_feeling"}, {"directive_advice"}),
+    ("That must feel so humiliating and sad.", "en", {"reflection_feeling"}, set()),
+    ("你一直在怪自己，心里特别内疚。", "zh", {"reflection_feeling"}, {"judging_blaming"}),
+    ("你一定又难过又丢脸。", "zh", {"reflection_feeling"}, {"hostile_insult"}),
+    ("Hello, this is the Hope Support Line. What made you call today?", "en", {"open_question"}, set()),
+    ("And right now there's a huge emptiness where your dad was. What have the last few days been like for you?", "en",
+     {"open_question"}, set()),
+    ("Your aunt knew him well too. How would it be to call her, maybe tomorrow?", "en", {"open_question"}, set()),
+    ("你愿意多说说这几天是怎么过的吗？", "zh", {"open_question"}, {"closed_question"}),
+    ("能多跟我说说吗？", "zh", {"open_question"}, {"closed_question"}),
+    ("这两天你是怎么过来的？", "zh", {"open_question"}, set()),
+    ("今天我们谈到了妈妈确诊住院、你在隔离中见不到她的担心。", "zh", {"paraphrase_summary"}, set()),
+    ("Cry as much as you need to; I'm right here with you.", "en", {"validation_empathy"}, {"directive_advice"}),
+    ("I think you might be having a bit of fun with me, and that's okay, but this line has to stay free for people who "
+     "really need help, so I'll say goodbye now.", "en", {"boundary_setting"}, {"pressuring"}),
+    ("你身边现在有没有可以用来伤害自己的东西？", "zh", {"risk_means"}, {"suicide_inquiry"}),
+    ("你先别哭了，冷静一下，哭也解决不了问题。", "zh", {"pressuring"}, set()),
+    ("你们是不是有病？拿热线开玩笑，无聊透顶！", "zh", {"hostile_insult"}, set()),
+    ("能不能先把药放到门外？", "zh", {"safety_planning"}, set()),
+    ("能不能先把药交给家人？", "zh", {"safety_planning"}, set()),
+]
+
+# VARIANTS: new wordings of the same categories, written for this fix (not from any data set).
+VARIANTS = [
+    ("怪不得你这阵子总是睡不好，心里这么慌。", "zh", {"validation_empathy"}, {"hostile_insult", "judging_blaming"}),
+    ("No wonder you feel so scared at night.", "en", set(), {"hostile_insult"}),
+    ("难怪没人愿意理你。", "zh", {"hostile_insult"}, set()),
+    ("这条线是留给需要紧急帮助的人的，请把电话让出来。", "zh", {"boundary_setting"}, set()),
+    ("还有别人在排队等着打进来，我得把线路空出来了。", "zh", {"boundary_setting"}, set()),
+    ("我不会挂断电话，我一直在这里。", "zh", set(), {"boundary_setting"}),
+    ("It sounds like you feel life isn't worth living. Can you tell me what's been happening?", "en", set(),
+     {"suicide_inquiry"}),
+    ("看来你觉得人生没什么意义？", "zh", set(), {"suicide_inquiry"}),
+    ("Some people who feel this low think about ending their life. Is that true for you?", "en", {"suicide_inquiry"}, set()),
+    ("你说活着没意思，是不是有过想死的念头？", "zh", {"suicide_inquiry"}, set()),
+    ("Do you have anything at home you could use to end your life?", "en", {"risk_means"}, {"suicide_inquiry"}),
+    ("你家里有没有能用来伤害自己的药？", "zh", {"risk_means"}, {"suicide_inquiry"}),
+    ("You must have felt so alone that night.", "en", {"reflection_feeling"}, {"directive_advice"}),
+    ("Talk for as long as you need to.", "en", set(), {"directive_advice"}),
+    ("What you should do is just forget him.", "en", {"directive_advice"}, set()),
+    ("你心里其实也很委屈吧。", "zh", {"reflection_feeling"}, set()),
+    ("What brought you to ring us tonight?", "en", {"open_question"}, set()),
+    ("I'm glad you called. How has this week been for you?", "en", {"open_question"}, set()),
+    ("能跟我讲讲那天的情况吗？", "zh", {"open_question"}, {"closed_question"}),
+    ("那段时间你是怎么撑过来的？", "zh", {"open_question"}, set()),
+    ("Tonight you told me about your exams and your sister.", "en", {"paraphrase_summary"}, set()),
+    ("刚才我们聊到了你和爸爸的矛盾。", "zh", {"paraphrase_summary"}, set()),
+    ("你是不是有毛病啊？", "zh", {"hostile_insult"}, set()),
+    ("你们真是有病，别再打来了。", "zh", {"hostile_insult"}, set()),
+    ("别哭了！冷静下来！", "zh", {"pressuring"}, set()),
+    ("Could you put the tablets in another room for tonight?", "en", {"safety_planning"}, set()),
+    ("我们先把刀锁到柜子里，好吗？", "zh", {"safety_planning"}, set()),
+    ("晚上这个念头冒出来的时候，你可以给谁打电话？", "zh", {"safety_planning"}, set()),
+]
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", REPORTED)
+def test_reported_cases(text, lang, must, must_not):
+    _check(text, lang, must, must_not)
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", VARIANTS)
+def test_variant_cases(text, lang, must, must_not):
+    _check(text, lang, must, must_not)

@@ -335,8 +335,6 @@ def _goldens() -> list[Path]:
 # Golden calls the current rule tagger / event detector misjudge, with the miss; the test
 # fails loudly (strict xfail) once the miss is fixed, so this list only ever shrinks.
 KNOWN_MISSES: dict[str, str] = {
-    "prank_zh_subtle": "detector: '其实……其实是我自己想打的。我最近真的很难受' not read as genuine_need",
-    "suicidal_zh_subtle": "detector: '真希望睡过去就再也不要醒来' (passive wish to die) not read as disclosed_ideation",
 }
 
 
