@@ -138,13 +138,17 @@ class Encoder:
         log.info("loaded encoder from %s in %.1f s", folder, time.perf_counter() - started)
         return cls(tokenizer, model)
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Embed ``texts`` into a float32 array of shape [len(texts), 384], rows unit-norm."""
+    def encode(self, texts: list[str], batch_size: int = 32, adapter: str | None = None) -> np.ndarray:
+        """Embed ``texts`` into a float32 array of shape [len(texts), 384], rows unit-norm.
+
+        `adapter` names a low-rank adapter (models/lora.py) to run with; None is the plain encoder.
+        """
         if isinstance(texts, str):
             raise TypeError("encode() takes a list of strings")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding
-        with self._lock:
+        from models.lora import use_adapter
+        with self._lock, use_adapter(self.model, adapter):
             for start in range(0, len(order), batch_size):
                 idx = order[start:start + batch_size]
                 out[idx] = self._encode_batch([texts[i] for i in idx])
@@ -153,15 +157,19 @@ class Encoder:
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         import torch
 
+        with torch.inference_mode():
+            return self.pooled(texts).float().numpy()
+
+    def pooled(self, texts: list[str]):
+        """Mean-pooled, L2-normalised embeddings as a torch tensor (differentiable outside inference mode)."""
+        import torch
+
         batch = self.tokenizer([PREFIX + t for t in texts], padding=True, truncation=True,
                                max_length=MAX_LENGTH, return_tensors="pt")
-        with torch.inference_mode():
-            hidden = self.model(input_ids=batch["input_ids"],
-                                attention_mask=batch["attention_mask"]).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
-            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-        return pooled.float().numpy()
+        hidden = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+        return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
 
 _instance: Encoder | None = None

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
-import zlib
 from pathlib import Path
 from typing import Sequence
 
@@ -21,42 +19,14 @@ HEAD_FILE = WEIGHTS_DIR / "skill_head.pt"
 
 
 EMB_DIM = 384
-NGRAM_DIM = 4096
-_LATIN = re.compile(r"[a-z0-9']+")
-_CJK = re.compile(r"[\u4e00-\u9fff]+")
-
-
-def _ngrams(text: str) -> list[str]:
-    """Word uni/bigrams for Latin script, character uni/bi/trigrams for Chinese."""
-    text = text.lower()
-    words = _LATIN.findall(text)
-    grams = [f"w:{w}" for w in words] + [f"w:{a}_{b}" for a, b in zip(words, words[1:])]
-    for run in _CJK.findall(text):
-        for n in (1, 2, 3):
-            grams += [f"c:{run[i:i + n]}" for i in range(len(run) - n + 1)]
-    return grams
-
-
-def ngram_features(texts: Sequence[str], dim: int = NGRAM_DIM) -> np.ndarray:
-    """Hashed, log-scaled, L2-normalised n-gram counts: the lexical cues sentence embeddings blur."""
-    out = np.zeros((len(texts), dim), dtype=np.float32)
-    for i, text in enumerate(texts):
-        for g in _ngrams(text):
-            out[i, zlib.crc32(g.encode("utf-8")) % dim] += 1.0
-    out = np.log1p(out)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-6)
-
-
-def features(embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-    """The head's input: sentence embedding ⊕ hashed n-grams."""
-    return np.concatenate([np.asarray(embeddings, np.float32), ngram_features(texts)], axis=1)
+ADAPTER_RANK = 8
+ADAPTER_ALPHA = 16.0
 
 
 class SkillHead(nn.Module):
-    """A small multi-label head over sentence embeddings plus hashed n-grams."""
+    """A small multi-label head over (adapter-tuned) sentence embeddings."""
 
-    def __init__(self, dim: int = EMB_DIM + NGRAM_DIM, hidden: int = 256, n_labels: int = len(ALL_SKILLS),
+    def __init__(self, dim: int = EMB_DIM, hidden: int = 256, n_labels: int = len(ALL_SKILLS),
                  dropout: float = 0.2):
         super().__init__()
         self.net = nn.Sequential(nn.Dropout(0.1), nn.Linear(dim, hidden), nn.GELU(),
@@ -66,14 +36,19 @@ class SkillHead(nn.Module):
         return self.net(x)
 
 
-def save_head(path: Path, head: SkillHead, thresholds: np.ndarray, meta: dict) -> None:
+def save_head(path: Path, head: SkillHead, thresholds: np.ndarray, meta: dict,
+              adapter: dict[str, torch.Tensor] | None = None, adapter_name: str = "skills") -> None:
+    """Write the head, its thresholds and the encoder adapter (fp16: a few MB in all)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": {k: v.half() for k, v in head.state_dict().items()},
                 "labels": list(ALL_SKILLS), "thresholds": [float(t) for t in thresholds],
-                "hidden": head.net[1].out_features, "meta": meta}, path)
+                "hidden": head.net[1].out_features, "meta": meta,
+                "adapter": {k: v.half() for k, v in (adapter or {}).items()}, "adapter_name": adapter_name,
+                "adapter_rank": ADAPTER_RANK, "adapter_alpha": ADAPTER_ALPHA}, path)
 
 
-def load_head(path: Path = HEAD_FILE) -> tuple[SkillHead, np.ndarray]:
+def load_head(path: Path = HEAD_FILE) -> tuple[SkillHead, np.ndarray, dict]:
+    """Load a head; the third value holds the adapter (name, rank, alpha, state) to put on the encoder."""
     if not path.is_file():
         raise FileNotFoundError(f"no trained skill head at {path}; run scripts/train_skill_classifier.py")
     blob = torch.load(path, map_location="cpu", weights_only=True)
@@ -82,7 +57,10 @@ def load_head(path: Path = HEAD_FILE) -> tuple[SkillHead, np.ndarray]:
     head = SkillHead(hidden=int(blob["hidden"]))
     head.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()})
     head.eval()
-    return head, np.asarray(blob["thresholds"], dtype=np.float32)
+    adapter = {"name": blob.get("adapter_name", "skills"), "rank": blob.get("adapter_rank", ADAPTER_RANK),
+               "alpha": blob.get("adapter_alpha", ADAPTER_ALPHA),
+               "state": {k: v.float() for k, v in blob.get("adapter", {}).items()}}
+    return head, np.asarray(blob["thresholds"], dtype=np.float32), adapter
 
 
 def calibrate(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -102,6 +80,7 @@ class ModelTagger:
         self._encoder = encoder
         self._head: SkillHead | None = None
         self._thresholds: np.ndarray | None = None
+        self._adapter: str | None = None
         self._lock = threading.Lock()
 
     def _ready(self):
@@ -111,7 +90,13 @@ class ModelTagger:
                     if self._encoder is None:
                         from models.encoder import get_encoder
                         self._encoder = get_encoder()
-                    self._head, self._thresholds = load_head(self._head_path)
+                    head, thresholds, adapter = load_head(self._head_path)
+                    if adapter["state"]:
+                        from models.lora import load_adapter
+                        load_adapter(self._encoder.model, adapter["name"], adapter["state"],
+                                     adapter["rank"], adapter["alpha"])
+                        self._adapter = adapter["name"]
+                    self._head, self._thresholds = head, thresholds
         return self._encoder, self._head, self._thresholds
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -119,7 +104,7 @@ class ModelTagger:
         encoder, head, _ = self._ready()
         if not texts:
             return np.zeros((0, len(ALL_SKILLS)), np.float32)
-        emb = torch.from_numpy(features(encoder.encode(list(texts)), texts))
+        emb = torch.from_numpy(encoder.encode(list(texts), adapter=self._adapter))
         with torch.inference_mode():
             return torch.sigmoid(head(emb)).numpy()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,6 +27,11 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app()
     init_db(app)
+    with app.app_context():
+        from web.engines import engines
+        started = time.perf_counter()
+        engines().warm()
+        logging.info("engines warm in %.1f s", time.perf_counter() - started)
     if not args.no_demo and app.config.get("DEMO_DATA", True):
         print(credentials_banner(seed_demo(app)))
     print(f"\n  Hotline trainer running at http://{args.host}:{args.port}/  (database: "

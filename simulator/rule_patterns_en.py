@@ -10,7 +10,8 @@ _FEEL = (r"(sad|scared|afraid|frightened|terrified|hurt|angry|furious|alone|lone
          r"tired|helpless|trapped|guilty|numb|empty|stuck|confused|frustrated|betrayed|panicked|panicky|"
          r"grief|grieving|pain|painful|low|down|miserable|worthless|broken|nervous|shaken|crushed|"
          r"rejected|humiliated|embarrassed|distressed|at the end of your rope|on edge|torn|humiliating|frightening|terrifying|"
-         r"embarrassing|shameful|crushing|devastating|isolating|heartbreaking|lonely)")
+         r"embarrassing|shameful|crushing|devastating|isolating|heartbreaking|lonely|frustrating|upsetting|stressful|infuriating|"
+         r"unsettling|worrying|distressing)")
 
 PATTERNS: dict[str, list[tuple[str, float]]] = {
     "greeting_identify": [
@@ -18,6 +19,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
          r"[^.?!]{0,60}\b(line|hotline|helpline|lifeline|service|cent(er|re)|crisis|support)\b", 0.9),
         (r"^\W*(hello|hi|good (morning|afternoon|evening))\b[^.?!]{0,80}\b(hotline|helpline|lifeline|crisis line|support line)", 0.9),
         (r"\bmy name is\b|\bi'm [A-Z][a-z]+,? (a|the|one of the) (volunteer|counsel?l?or|listener)", 0.6),
+        # "I'm a trained hotline counsellor", "I'm one of the volunteers on this line"
+        (r"\bi('m| am) (a|an|one of the) ([\w-]+ ){0,3}(volunteers?|counsel?l?ors?|listeners?|call handlers?)\b", 0.6),
     ],
     "open_question": [
         (r"\b(can|could|would) you (tell|say|share|talk) (me |a bit |a little |some )*(more|about|what|how)", 0.85),
@@ -26,6 +29,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\btell me (more|about|what|how)\b|\bwhat('s| is) (been )?(on your mind|going on for you|that like)", 0.85),
         (r"\bwhat would you like to (talk|say|share)|\bhow (are|have) you (been )?(feeling|doing|coping)", 0.85),
         (r"\bi('d| would) like to (hear|understand) (more|what|how)", 0.8),
+        (r"\b(would you like|do you want|would you be willing|would you feel able) to (try )?(tell|telling|talk|talking|say|share|"
+         r"put)\b", 0.85),
     ],
     "closed_question": [
         (r"^\W*(and |so )?(do|does|did|are|is|was|were|have|has|had|can|could|will|would|shall|should)"
@@ -42,6 +47,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         # "that must feel so humiliating", "it's breaking your heart"
         (r"\b(must|might|may) (have )?(feel|felt|be|been) (so |really |very |incredibly |such a |a bit |quite )*" + _FEEL, 0.85),
         (r"\b(it's|it is|that's|that is) (breaking|broken) your heart|\byour heart (is )?(breaking|aching|broken)", 0.85),
+        (r"\b(sounds?|seems?|feels?) (like|as if|as though)\b[^.!?]{0,40}\b(frighten|scare|terrifie|terrif|worrie|worr|upset|hurt|"
+         r"overwhelm|exhaust|haunt|torment|weigh|bother)(s|ed|ing)?( on| at)? you\b", 0.85),
     ],
     "paraphrase_summary": [
         (r"\bso (what )?(you're|you are) (saying|telling me)|\bwhat i('m| am) hearing( is)?|\bif i (understand|heard|got) (you|that|this)",
@@ -54,12 +61,13 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
          r"thinking about|coming back to|blaming yourself)", 0.8),
     ],
     "validation_empathy": [
-        (r"\b(that|this|it) (sounds|must be|must have been|seems|is|'s) (so |really |incredibly |very |truly |such a |"
+        (r"\b(that|this|it) (sounds|must be|must have been|seems|is|'s)( like)? (so |really |incredibly |very |truly |such a |"
          r"a really |a )?(hard|difficult|painful|awful|terrible|overwhelming|heavy|tough|frightening|scary|"
-         r"lot to (carry|deal with|cope with|bear)|heartbreaking|exhausting)", 0.9),
+         r"lot to (carry|deal with|cope with|bear)|heartbreaking|exhausting|frustrating|upsetting|stressful|lonely|distressing)", 0.9),
         (r"\b(it's|it is|that's|that is) (okay|ok|alright|all right|understandable|natural|normal|fine|human)"
          r" (to|that|if) (feel|cry|be|you)", 0.9),
-        (r"\b(anyone|anybody|most people|many people) (would|could|might) feel|\bmakes (complete |total |a lot of )?sense",
+        (r"\b(anyone|anybody|most people|many people|any of us)( in your (position|shoes|place))? (would|could|might) (feel|"
+         r"(be|get|have been|have felt) [^.!?]{0,15}" + _FEEL + r")|\bmakes (complete |total |a lot of )?sense",
          0.85),
         (r"\bi('m| am) (so |really |very |truly )?sorry (you|to hear|for your loss|that|about)", 0.9),
         (r"\bi can (only )?(imagine|understand|see why|see how)|\byou('re| are) not alone\b|\bi('m| am) here (with|for) you", 0.8),
@@ -120,6 +128,14 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(this|the|our) (line|hotline|service) (is|has to|needs to|must|should) (stay |be )?"
          r"(kept )?(open|free|available|reserved|for)\b", 0.9),
         (r"\bfor (people|callers|someone|those) (who (are|need|might)|in (crisis|need|distress))", 0.75),
+        (r"\b(keep|leave|free up|make) (the|this|our) (line|hotline|phone line) (free|open|clear|available)\b|"
+         r"\b(line|hotline) (free|open|clear) for (other|others|people|someone)\b", 0.9),
+        (r"\b(our|the) time (is|'s) (up|nearly up|almost up|over)\b|\bwe('re| are) (out of|running out of) time\b|"
+         r"\bwe('ve| have) (come to|reached) the end of (our|the) time\b", 0.85),
+        # declining to give the counsellor's own details ("I don't share personal details")
+        (r"\bi (don't|do not|won't|will not|can't|cannot|'d rather not|would rather not|am not able to|'m not able to) "
+         r"(share|give( out)?|talk about|go into|disclose)( any| more)?( of)? (my )?(own )?(personal|private)( details| information|"
+         r" info| life| things)?\b", 0.8),
         (r"\bi('m| am) (going to|gonna|about to|now) (end|hang up|close|finish|stop) (this|the|our)? ?(call|conversation)", 0.8),
         (r"\bi (can't|cannot|won't|will not) (continue|discuss|talk about|engage|go on with) (this|that|with)", 0.85),
         (r"\b(not|isn't) (appropriate|okay|ok|what this (line|service) is for)|\bif you (continue|keep)\b", 0.75),
@@ -130,6 +146,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(shall|could|can|should|might) we (think|look|explore|work out|figure|talk about|go through|try)", 0.85),
         (r"\bwhat (do you think|might|could|would) (would |might |could )?(help|you could do|work|be possible|be a first step)", 0.85),
         (r"\bwhat (has|have) (helped|worked) (you )?(before|in the past)|\bwhat options\b|\bone (option|idea) (is|might)", 0.85),
+        (r"\bwhich (of (these|them|those)|one|option|idea|step)\b[^.?!]{0,30}\b(possible|doable|realistic|feasible|manageable|"
+         r"fits?|right for you|helpful|help|work)", 0.85),
         (r"\btogether\b", 0.6),
     ],
     "closing": [
@@ -137,15 +155,19 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(call|ring|contact) (us |back |again |anytime )*(again|back|any ?time)|\bfeel free to (call|ring|contact)", 0.85),
         (r"\bthank you for (calling|your call)|\b(line|we)('re| is| are) (open|here|available) (24|every|from|round)", 0.8),
         (r"\bbefore we (finish|end|hang up|say goodbye)|\bwish you (well|all the best)|\bservice hours\b", 0.8),
+        (r"\bi('m| am) (going to|gonna|about to|now going to) (hang up|end the call|say goodbye)( now)?\s*[.!]|"
+         r"\bi('ll| will) (hang up|say goodbye) now\b", 0.75),
     ],
     "directive_advice": [
         # not "as much as you need to" (permission) nor "you must be scared" (a guess at a feeling)
-        (r"(?<!as )(?<!if )(?<!whatever )(?<!anything )(?<!when )\byou (really |just |simply |definitely )?"
+        (r"(?<!as )(?<!if )(?<!whatever )(?<!anything )(?<!when )(?<!what )(?<!whether )(?<!how )(?<!where )(?<!which )\byou (really |just |simply |definitely )?"
          r"(should|must(?! (be|feel|have been|have felt|have)\b)|ought to|had better|'d better|need to|have to|"
          r"'ve got to|have got to|gotta)\b(?! (feel|be feeling))", 0.85),
         (r"\b(calm down|stop crying|pull yourself together|cheer up|get over it|move on|snap out of it|think positive(ly)?|"
          r"look on the bright side|toughen up|man up|be strong)\b", 0.85),
         (r"\bwhy (don't|not) you (just )?(try|go|call|talk|take|get|see|tell|do|stop)|\bif i were you\b", 0.85),
+        (r"\blisten to me\b|\btake my advice\b|\bdo (what|as) i (say|tell you)\b|\bthe (right|only) (thing|choice|answer) (is|would "
+         r"be) to\b", 0.85),
         (r"^\W*(just )?(go|get|stop|try|talk to|call|tell|see|forget|ignore|leave|quit)\b(?! ahead)", 0.6),
     ],
     "minimizing": [
@@ -162,7 +184,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(it's|it is|it was|that's|that was) (all )?your (own )?fault\b|\byou brought (this|it) on yourself", 0.9),
         (r"\byou shouldn't have\b|\bhow could you\b|\bwhat were you thinking\b", 0.85),
         (r"\b(that('s| is| was)|suicide is|killing yourself is|you('re| are)( being)?) (so |really |very )?"
-         r"(stupid|selfish|wrong|irresponsible|foolish|cowardly|a sin|weak|childish|silly|dramatic)", 0.9),
+         r"(stupid|selfish|wrong|irresponsible|foolish|cowardly|a sin|weak|childish|silly|dramatic|over-?sensitive|hypersensitive|"
+         r"too sensitive|paranoid|hysterical|overdramatic)", 0.9),
         (r"\bthink (about|of) (what (this|that) would do|how your (family|parents|kids|mother)|your (family|parents|kids))", 0.75),
     ],
     "pressuring": [
@@ -180,7 +203,7 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
          r"instant)|at once|now)\b", 0.8),
         (r"\b(stop (crying|whining|sobbing)|calm down|pull yourself together|that's enough)\b", 0.75),
         (r"\b(can't|cannot) help (you )?(if|unless) you (don't|won't)? ?(talk|speak|say)|\bif you (don't|won't) (talk|speak|say)|"
-         r"\b(talk|speak|answer)[.!]|\byou('d| would) be talking\b|\bjust sit(ting)? there\b|"
+         r"(^|[.!?]\s*|\b(just|now|please|then|come on),?\s)(talk|speak|answer)( me)?[.!]|\byou('d| would) be talking\b|\bjust sit(ting)? there\b|"
          r"\b(why|what) (are you|did you) (even )?call(ing)? (if|when) you\b", 0.8),
         (r"\b(come on|c'mon),? (just )?(talk|say|tell|speak|answer|out with it)\b|\bjust (tell|say|talk)\b|\bwell\?\s*$|"
          r"\bhello\?\s*hello\?|\bplease (just )?(speak|talk|say)\b", 0.65),
@@ -206,6 +229,15 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
          r"divorce|sister|brother|depression|childhood)\b", 0.75),
         (r"\bin my (own )?(life|experience|case)\b|\bme too\b|\bsame (thing )?(happened|with me)|\bi (also|too) (had|felt|lost)", 0.85),
         (r"\bi (know|remember) (exactly )?(how|what) (it|that|you) (feels?|is like)", 0.6),
+        (r"\bi('m| am) (only |just |nearly |almost |still )?(twenty|thirty|forty|fifty|sixty|seventy|[1-9]\d)([- ]\w+)?"
+         r"( years old)?\b(?! (minutes|hours|seconds|percent|miles|km|times|days)\b)(?!%)", 0.8),
+        (r"\bi('m| am) (still )?(doing|studying|in|taking|working on) (my |a )?(master'?s|phd|doctorate|degree|undergrad|"
+         r"(first|second|third|final) year|postgrad)|\bi('m| am) (still )?(a |an )?(student|grad student|postgraduate|undergraduate)\b", 0.8),
+        (r"\bi('m| am) (not |un)?(married|single|divorced|engaged|widowed)\b|\bi (don't|do not|haven't|have never) (have|had|got) "
+         r"(any )?(kids|children|a (partner|husband|wife|girlfriend|boyfriend))\b|\bi have (a |one |two |three |\w+ )?(kids?|"
+         r"children|sons?|daughters?)\b", 0.8),
+        (r"\bi (once |also )?(lost|had|went through|struggled with|failed|got (fired|laid off|divorced|dumped)|was (fired|laid off|"
+         r"bullied|depressed|divorced|dumped))\b[^.!?]{0,30}\b(too|as well|once|myself)\b", 0.8),
     ],
 }
 

@@ -364,3 +364,52 @@ def test_golden(path: Path, library: Library, rule_tagger, detector):
     report = score(transcript, rubric, rule_tagger, detector)
     expected = json.loads((GOLDEN / f"{path.stem}.expected.json").read_text(encoding="utf-8"))
     assert {"verdict": report.verdict, "critical_failures": sorted(report.critical_failures)} == expected
+
+
+# -- the general rubric on the "other" scenarios' scripted paths ----------------------------
+OTHER_SCENARIOS = ("advice_just_tell_me", "wont_hang_up_lonely_widow", "questions_the_counselor",
+                   "epidemic_fear_long_wait")
+
+
+def test_general_rubric_checks_and_is_found_for_advice_and_other(library: Library):
+    assert check_rubric(library.rubrics["general"]) == []
+    for caller_type in ("advice", "other"):
+        rubric = library.rubric_for(caller_type=caller_type)
+        assert rubric.id == "general"
+        ids = {i.id for i in rubric.items}
+        assert {"no_insult", "ask_suicide_on_hopelessness", "summary", "general_no_ordering_advice"} <= ids
+    # Conservative: the domain calls these handlings bad, not a failed call; only common's critical items decide.
+    assert not [i.id for i in library.rubrics["general"].items if i.critical]
+
+
+def _play_path(library: Library, sid: str, lang: str, moves: list, tagger) -> Transcript:
+    from simulator.callers.scripted import ScriptedCaller
+    from simulator.session import CallSession
+    scenario = library.scenarios[sid]
+    session = CallSession(scenario, lang, ScriptedCaller(scenario, lang, seed=0), tagger)
+    session.start()
+    for move in moves:
+        if session.ended:
+            break
+        session.wait(move["wait"]) if isinstance(move, dict) else session.say(move)
+    if not session.ended:
+        session.hang_up()
+    return session.transcript()
+
+
+@pytest.mark.parametrize("sid", OTHER_SCENARIOS)
+@pytest.mark.parametrize("lang", ("zh", "en"))
+def test_general_rubric_separates_good_and_bad_paths(sid: str, lang: str, library: Library, rule_tagger, detector):
+    import yaml
+    paths = yaml.safe_load((Path(__file__).parent / "data" / "scenario_paths.yaml").read_text(encoding="utf-8"))[sid]
+    assert library.scenarios[sid].rubric == "general"
+    rubric = library.rubric_for(scenario_id=sid)
+    reports = {name: score(_play_path(library, sid, lang, spec[lang], rule_tagger), rubric, rule_tagger, detector,
+                           library.scenarios[sid])
+               for name, spec in paths.items()}
+    good = reports.pop("good")
+    assert good.verdict == "pass", (good.score, good.critical_failures)
+    assert reports, f"{sid}: no bad path"
+    for name, bad in reports.items():
+        assert bad.score < good.score - 10, (name, bad.score, good.score)
+        assert bad.verdict == "fail", (name, bad.score)

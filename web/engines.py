@@ -50,6 +50,16 @@ class Engines:
         options = {"backend": self.caller_backend} if self.caller_backend and scenario.caller.kind != "scripted" else {}
         return make_caller(scenario, lang, **options)
 
+    def warm(self) -> None:
+        """Load what the first call would otherwise wait for: scenarios, tagger weights, caller pools."""
+        self.tagger.tag(["warm-up"])
+        for scenario in self.library.scenarios.values():
+            if scenario.caller.kind != "scripted":
+                for lang in scenario.langs:
+                    realiser = getattr(self.caller(scenario, lang), "realiser", None)
+                    if realiser is not None:
+                        realiser.warm()
+
     def reload_library(self) -> None:
         with self._lock:
             self._library = None
