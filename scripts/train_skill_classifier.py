@@ -11,6 +11,7 @@ for the transfer figure, and models/weights/SKILL_HEAD.md.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import sys
 import time
@@ -22,7 +23,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.encoder import get_encoder  # noqa: E402
+from models.encoder import cache_root, get_encoder  # noqa: E402
 from models.lora import adapter_state, attach, use_adapter  # noqa: E402
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
 from models.skill_classifier import ADAPTER_ALPHA, ADAPTER_RANK, HEAD_FILE, SkillHead, save_head  # noqa: E402
@@ -32,6 +33,31 @@ from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
 CRITICAL_IDX = [ALL_SKILLS.index(s.value) for s in CRITICAL_SKILLS]
 EN_ONLY_FILE = HEAD_FILE.with_name("skill_head_en_only.pt")
 CARD = HEAD_FILE.with_name("SKILL_HEAD.md")
+
+
+def _pos_weight(exs: list[Example]) -> torch.Tensor:
+    Y = np.stack([e.labels for e in exs])
+    M = np.stack([e.mask for e in exs])
+    return torch.clamp(torch.from_numpy(((1 - Y) * M).sum(0) / np.maximum((Y * M).sum(0), 1)), max=8.0)
+
+
+def embed_cached(enc, texts: list[str]) -> np.ndarray:
+    """Plain-encoder embeddings with an on-disk cache keyed by text (re-runs are fast)."""
+    path = cache_root() / "skill_embeddings.npz"
+    cache: dict[str, np.ndarray] = {}
+    if path.is_file():
+        data = np.load(path)
+        cache = dict(zip(data["keys"].tolist(), data["vecs"]))
+    key = lambda t: hashlib.sha1(t.encode()).hexdigest()  # noqa: E731
+    todo = sorted({t for t in texts if key(t) not in cache})
+    for i in tqdm(range(0, len(todo), 64), desc="encoding", unit="batch", disable=not todo):
+        chunk = todo[i:i + 64]
+        cache.update(zip(map(key, chunk), enc.encode(chunk)))
+    if todo:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        keys = list(cache)
+        np.savez(path, keys=np.array(keys), vecs=np.stack([cache[k] for k in keys]))
+    return np.stack([cache[key(t)] for t in texts]).astype(np.float32)
 
 
 class Trainer:
@@ -55,14 +81,36 @@ class Trainer:
         with torch.inference_mode():
             return torch.sigmoid(self.head(emb)).numpy()
 
+    def warm_start(self, train: list[Example], epochs: int) -> None:
+        """Stage 1: fit the head on cached plain-encoder embeddings (cheap), so stage 2 starts well."""
+        X = torch.from_numpy(embed_cached(self.enc, [e.text for e in train]))
+        Y = torch.from_numpy(np.stack([e.labels for e in train]))
+        M = torch.from_numpy(np.stack([e.mask for e in train]))
+        W = torch.tensor([e.weight for e in train])[:, None]
+        opt = torch.optim.AdamW(self.head.parameters(), lr=2e-3, weight_decay=1e-3)
+        pos_w = _pos_weight(train)
+        self.head.train()
+        for _ in tqdm(range(epochs), desc=f"{self.name} head warm start", unit="epoch"):
+            perm = torch.randperm(len(X))
+            for i in range(0, len(X), 256):
+                idx = perm[i:i + 256]
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    self.head(X[idx]), Y[idx], pos_weight=pos_w, reduction="none")
+                loss = (loss * M[idx] * W[idx]).sum() / (M[idx] * W[idx]).sum()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+
     def fit(self, train: list[Example], val: list[Example], epochs: int, batch: int = 32) -> None:
-        opt = torch.optim.AdamW([{"params": self.adapter_params, "lr": 1e-3},
-                                 {"params": self.head.parameters(), "lr": 2e-3}], weight_decay=1e-3)
-        Y = np.stack([e.labels for e in train])
-        M = np.stack([e.mask for e in train])
-        pos_w = torch.clamp(torch.from_numpy(((1 - Y) * M).sum(0) / np.maximum((Y * M).sum(0), 1)), max=8.0)
+        """Stage 2: tune the adapter and the head together; keep the best epoch on validation."""
+        opt = torch.optim.AdamW([{"params": self.adapter_params, "lr": 5e-4},
+                                 {"params": self.head.parameters(), "lr": 3e-4}], weight_decay=1e-3)
+        pos_w = _pos_weight(train)
         gold_val = np.stack([e.labels for e in val]).astype(int)
-        best, best_state = -1.0, None
+        best = macro_f1(per_skill((self.probs([e.text for e in val]) >= 0.5).astype(int), gold_val))
+        print(f"  after warm start: validation macro-F1 {best:.3f}", flush=True)
+        best_state = (adapter_state(self.enc.model, self.name),
+                      {k: v.clone() for k, v in self.head.state_dict().items()})
         for epoch in range(epochs):
             order = list(range(len(train)))
             random.shuffle(order)
@@ -119,26 +167,31 @@ class Trainer:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--esconv-limit", type=int, default=2500)
+    ap.add_argument("--epochs", type=int, default=3, help="stage 2 (adapter) epochs")
+    ap.add_argument("--head-epochs", type=int, default=100, help="stage 1 (head on cached embeddings) epochs")
+    ap.add_argument("--esconv-limit", type=int, default=1000, help="public examples in stage 2")
     ap.add_argument("--skip-transfer", action="store_true", help="do not train the English-only head")
     args = ap.parse_args()
     t0 = time.time()
     own = {lang: own_utterances(lang) for lang in ("en", "zh")}
     split = lambda lang, s: [e for e in own[lang] if e.split == s]  # noqa: E731
     public = esconv("train.txt", args.esconv_limit) + feedback(limit=args.esconv_limit // 2)
+    public_big = esconv("train.txt", 6000) + feedback()  # stage 1 only: cheap on cached embeddings
     train_all = split("en", "train") + split("zh", "train") + public
     val_all = split("en", "val") + split("zh", "val")
     print(f"data: own en {len(own['en'])}, own zh {len(own['zh'])}, esconv+feedback {len(public)}; "
           f"train {len(train_all)}, val {len(val_all)}")
     main_t = Trainer("skills")
+    main_t.warm_start(train_all + public_big, args.head_epochs)
     main_t.fit(train_all, val_all, args.epochs)
     th = main_t.thresholds(val_all)
     results = {lang: main_t.evaluate(th, split(lang, "test")) for lang in ("en", "zh")}
-    meta = {"trained": time.strftime("%Y-%m-%d"), "epochs": args.epochs, "train_examples": len(train_all),
+    meta = {"trained": time.strftime("%Y-%m-%d"), "epochs": args.epochs, "head_epochs": args.head_epochs,
+            "train_examples": len(train_all),
             "val_examples": len(val_all), "adapter_rank": ADAPTER_RANK}
     if not args.skip_transfer:
         en_t = Trainer("skills_en")
+        en_t.warm_start(split("en", "train") + public + public_big, args.head_epochs)
         en_t.fit(split("en", "train") + public, split("en", "val"), args.epochs)
         en_th = en_t.thresholds(split("en", "val"))
         results["en→zh"] = en_t.evaluate(en_th, split("zh", "test"))
@@ -175,8 +228,10 @@ same encoder in memory still serves caller retrieval unchanged. Stored in `skill
   Reflections/Self-disclosure as positives, bad areas as negatives; weight 0.3.
 
 ## Training
-Masked, weighted binary cross-entropy; AdamW; {meta['epochs']} epochs; the epoch with the best validation
-macro-F1 is kept. Per-skill thresholds are tuned on the validation split (F1-best; the verdict-deciding
+Masked, weighted binary cross-entropy; AdamW. Stage 1: the head alone on cached plain-encoder embeddings of
+all the data ({meta['head_epochs']} epochs, ESConv up to 6,000 turns). Stage 2: the adapter and head together on the
+authored utterances plus a smaller public sample ({meta['epochs']} epochs); the state with the best validation
+macro-F1 (including the stage-1 state) is kept. Per-skill thresholds are tuned on the validation split (F1-best; the verdict-deciding
 skills {crit} keep validation recall ≥ 0.97).
 The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line and
 evaluated on the Chinese test split: cross-lingual transfer through the multilingual encoder.

@@ -195,8 +195,20 @@ _UNCONDITIONAL = {
 }
 
 
+# "I don't share personal details", "个人信息我不便透露": the counsellor declining to talk about
+# themselves (a boundary), not a promise about the caller's words.
+_OWN_DETAILS = {
+    "en": re.compile(r"\bi( don't| do not| won't| will not| can't| cannot|'d rather not| would rather not| am not able to|'m not able to) "
+                     r"(share|give( out)?|talk about|go into|disclose)( any| more)?( of)? (my )?(own )?(personal|private)"
+                     r"( details| information| info| life| things)?\b(?! (of|about|from) (you|callers|anyone|people))", re.I),
+    "zh": re.compile(r"(更多)?(我的|个人|私人)(的)?(信息|情况|资料|事情)[^。！？]{0,6}(不便|不方便|不能|没法)(透露|告诉|说|讲)|"
+                     r"(不便|不方便|不能)(透露|告诉你)[^。！？]{0,4}(我的|个人|私人)"),
+}
+
+
 def confidentiality(text: str, lang: str) -> dict[str, float]:
     """Confidentiality with a stated limit, or a secrecy promise without one."""
+    text = _OWN_DETAILS[lang].sub(" ", text)
     if not _SECRECY[lang].search(text):
         return {}
     if _LIMIT[lang].search(text):
@@ -218,21 +230,33 @@ _PROBE = {
                      r"\bwho did (this|that|it)\b|\bwhen did (it|this|that) (happen|start)|\bwhy are you crying\b|"
                      r"\bwhat('s| is) (this|it) (all )?about\b", re.I),
     "zh": re.compile(r"发生(了)?(什么|啥)(事)?|出(了)?(什么|啥)(事)?|怎么(了(?![解结断])|回事)|什么情况|到底怎么|"
-                     r"(为什么|为啥|干嘛)(要)?哭|谁(干|做)的|什么时候发生"),
+                     r"(为什么|为啥|干嘛)(要)?哭|哭(是)?因为什么|谁(干|做)的|什么时候发生"),
 }
 _WARMTH = frozenset({"validation_empathy", "reflection_feeling", "patience_silence", "affirmation"})
 
 
+_OFFER = {
+    "en": re.compile(r"\b(would you like|do you want|would you be willing|would you feel able) to (try )?(tell|telling|talk|say|share)",
+                     re.I),
+    "zh": re.compile(r"(你)?愿(不愿)?意(试着|试试)?(跟我|和我)?(说说|讲讲|聊聊|谈谈)"),
+}
+
+
 def fact_probe(text: str, lang: str, other_skills: set[str]) -> dict[str, float]:
-    """A what-happened/fact probe with no empathy in the same turn (the scorer decides 'premature')."""
-    if _PROBE[lang].search(text) and not (_WARMTH & other_skills):
+    """A what-happened/fact probe with no empathy in the same turn (the scorer decides 'premature').
+
+    An offer that leaves the choice to the caller ("would you like to tell me what's happening?") is
+    an open invitation, not a probe; a request ("can you tell me what happened?") stays a probe.
+    """
+    probes = [s for s in sentences(text) if _PROBE[lang].search(s)]
+    if probes and not (_WARMTH & other_skills) and not all(_OFFER[lang].search(s) for s in probes):
         return {"premature_fact_probe": 0.85}
     return {}
 
 
 _WHY = {
     "en": re.compile(r"\bwhy\b(?! (don't|not|dont) (you|we) (just )?(try|go|call|talk|take|get|see|tell|do|stop|give))", re.I),
-    "zh": re.compile(r"(为什么|为啥|干嘛|凭什么|怎么会|怎么能)(?!不(试试|去|找))"),
+    "zh": re.compile(r"((?<!因)为什么|为啥|干嘛|凭什么|怎么会|怎么能)(?!不(试试|去|找))"),
 }
 _WHY_HARSH = {
     "en": re.compile(r"\bwhy (would|did|didn't|do|don't|are|can't|won't|haven't|were|is) (you|anyone|someone)\b"
@@ -256,7 +280,7 @@ def interrogating_why(text: str, lang: str) -> dict[str, float]:
 # --- an invitation to talk wrapped in a yes/no form ("能跟我说说吗？", "Could you tell me...?") is open ---
 _INVITE = {
     "en": re.compile(r"\b(can|could|would|will) you (please )?(tell|say|share|talk|describe|walk me)\b|"
-                     r"\bwould you (like|be willing|want) to (tell|say|share|talk)\b", re.I),
+                     r"\bwould you (like|be willing|want) to (try )?(tell|telling|say|share|talk)\b", re.I),
     "zh": re.compile(r"说说|讲讲|聊聊|谈谈|说一说|讲一讲|多说|多讲"),
 }
 
@@ -267,4 +291,40 @@ def invitation_is_open(text: str, lang: str, found: dict[str, float]) -> dict[st
     if "closed_question" in found and asks and all(_INVITE[lang].search(s) for s in asks):
         found = {k: v for k, v in found.items() if k != "closed_question"}
         found["open_question"] = max(found.get("open_question", 0.0), 0.85)
+    return found
+
+
+# --- "I'm not a doctor; I'm a trained counsellor": the counsellor's own role, not a referral ----------
+_SELF_ROLE = {
+    "en": re.compile(r"\bi('m| am)( not)? (a|an|the|one of the|your)\b(?:(?!\b(but|and you|you could|you can|if)\b)[^.;!?]){0,70}",
+                     re.I),
+    "zh": re.compile(r"我(不)?是[^。！？；，,]{0,16}"),
+}
+
+
+def own_role_is_no_referral(text: str, lang: str, found: dict[str, float], referral: Compiled) -> dict[str, float]:
+    """Drop `referral` when the only service named is the counsellor's own role."""
+    if "referral" in found and not first_match(referral, _SELF_ROLE[lang].sub(" ", text), lang, False):
+        found = {k: v for k, v in found.items() if k != "referral"}
+    return found
+
+
+# --- "I'm going to hang up now", "我要挂了": announcing the end of the call ---------------------------
+_HANG_UP_NOTICE = {
+    "en": re.compile(r"\bi('m| am) (going to|gonna|about to|now going to) (hang up|end (the|this|our) call|say goodbye)\b|"
+                     r"\bi('ll| will) (hang up|end the call|say goodbye) now\b", re.I),
+    "zh": re.compile(r"我(现在|这边|就|先)*(要|得|准备)?(挂|挂断|挂掉)(了|啦|电话了|断电话了|断了)"),
+}
+# A threat ("if you don't talk I'll hang up") or a condition is no closing; pressuring rules judge threats.
+_IF = {
+    "en": re.compile(r"\b(if|unless|otherwise|or else|or i)\b|\bon you\b", re.I),
+    "zh": re.compile(r"如果|要是|否则|不然|再不|的话"),
+}
+
+
+def hang_up_notice(text: str, lang: str, found: dict[str, float]) -> dict[str, float]:
+    """An unconditional hang-up notice closes the call; with a stated reason it is the boundary's end."""
+    notices = [s for s in sentences(text) if _HANG_UP_NOTICE[lang].search(s)]
+    if notices and not any(_IF[lang].search(s) for s in notices) and "boundary_setting" not in found:
+        found = {**found, "closing": max(found.get("closing", 0.0), 0.75)}
     return found

@@ -29,8 +29,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\btell me (more|about|what|how)\b|\bwhat('s| is) (been )?(on your mind|going on for you|that like)", 0.85),
         (r"\bwhat would you like to (talk|say|share)|\bhow (are|have) you (been )?(feeling|doing|coping)", 0.85),
         (r"\bi('d| would) like to (hear|understand) (more|what|how)", 0.8),
-        (r"\b(would you like|do you want|would you be willing|would you feel able) to (try )?(tell|telling|talk|talking|say|share|"
-         r"put)\b", 0.85),
+        (r"\b(would you like|do you want|would you be willing|would you feel able) to (try )?(tell|telling|talk|talking|say|share)\b",
+         0.85),
     ],
     "closed_question": [
         (r"^\W*(and |so )?(do|does|did|are|is|was|were|have|has|had|can|could|will|would|shall|should)"
@@ -64,6 +64,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(that|this|it) (sounds|must be|must have been|seems|is|'s)( like)? (so |really |incredibly |very |truly |such a |"
          r"a really |a )?(hard|difficult|painful|awful|terrible|overwhelming|heavy|tough|frightening|scary|"
          r"lot to (carry|deal with|cope with|bear)|heartbreaking|exhausting|frustrating|upsetting|stressful|lonely|distressing)", 0.9),
+        (r"\b(is|was|'s) (so|really|incredibly|very|truly|deeply) (frustrating|upsetting|exhausting|stressful|distressing|"
+         r"frightening|lonely|painful)\b", 0.8),
         (r"\b(it's|it is|that's|that is) (okay|ok|alright|all right|understandable|natural|normal|fine|human)"
          r" (to|that|if) (feel|cry|be|you)", 0.9),
         (r"\b(anyone|anybody|most people|many people|any of us)( in your (position|shoes|place))? (would|could|might) (feel|"
@@ -128,12 +130,12 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(this|the|our) (line|hotline|service) (is|has to|needs to|must|should) (stay |be )?"
          r"(kept )?(open|free|available|reserved|for)\b", 0.9),
         (r"\bfor (people|callers|someone|those) (who (are|need|might)|in (crisis|need|distress))", 0.75),
-        (r"\b(keep|leave|free up|make) (the|this|our) (line|hotline|phone line) (free|open|clear|available)\b|"
-         r"\b(line|hotline) (free|open|clear) for (other|others|people|someone)\b", 0.9),
+        (r"\b(keep|free up|make) (the|this|our) (line|hotline|phone line) (free|clear)\b|\bneed to keep the (line|hotline) "
+         r"(open|available|free)\b|\b(line|hotline) (free|open|clear|available) for (other|others|people|someone|callers|those)\b", 0.9),
         (r"\b(our|the) time (is|'s) (up|nearly up|almost up|over)\b|\bwe('re| are) (out of|running out of) time\b|"
          r"\bwe('ve| have) (come to|reached) the end of (our|the) time\b", 0.85),
         # declining to give the counsellor's own details ("I don't share personal details")
-        (r"\bi (don't|do not|won't|will not|can't|cannot|'d rather not|would rather not|am not able to|'m not able to) "
+        (r"\bi( don't| do not| won't| will not| can't| cannot|'d rather not| would rather not| am not able to|'m not able to) "
          r"(share|give( out)?|talk about|go into|disclose)( any| more)?( of)? (my )?(own )?(personal|private)( details| information|"
          r" info| life| things)?\b", 0.8),
         (r"\bi('m| am) (going to|gonna|about to|now) (end|hang up|close|finish|stop) (this|the|our)? ?(call|conversation)", 0.8),
@@ -155,8 +157,6 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(call|ring|contact) (us |back |again |anytime )*(again|back|any ?time)|\bfeel free to (call|ring|contact)", 0.85),
         (r"\bthank you for (calling|your call)|\b(line|we)('re| is| are) (open|here|available) (24|every|from|round)", 0.8),
         (r"\bbefore we (finish|end|hang up|say goodbye)|\bwish you (well|all the best)|\bservice hours\b", 0.8),
-        (r"\bi('m| am) (going to|gonna|about to|now going to) (hang up|end the call|say goodbye)( now)?\s*[.!]|"
-         r"\bi('ll| will) (hang up|say goodbye) now\b", 0.75),
     ],
     "directive_advice": [
         # not "as much as you need to" (permission) nor "you must be scared" (a guess at a feeling)
@@ -166,8 +166,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(calm down|stop crying|pull yourself together|cheer up|get over it|move on|snap out of it|think positive(ly)?|"
          r"look on the bright side|toughen up|man up|be strong)\b", 0.85),
         (r"\bwhy (don't|not) you (just )?(try|go|call|talk|take|get|see|tell|do|stop)|\bif i were you\b", 0.85),
-        (r"\blisten to me\b|\btake my advice\b|\bdo (what|as) i (say|tell you)\b|\bthe (right|only) (thing|choice|answer) (is|would "
-         r"be) to\b", 0.85),
+        (r"\bwhat you (really |just )?(should|must|need to|have to|ought to) do is\b|\blisten to me\b|\btake my advice\b|"
+         r"\bdo (what|as) i (say|tell you)\b|\bthe (right|only) (thing|choice|answer) (is|would be) to\b", 0.85),
         (r"^\W*(just )?(go|get|stop|try|talk to|call|tell|see|forget|ignore|leave|quit)\b(?! ahead)", 0.6),
     ],
     "minimizing": [
@@ -183,8 +183,8 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
     "judging_blaming": [
         (r"\b(it's|it is|it was|that's|that was) (all )?your (own )?fault\b|\byou brought (this|it) on yourself", 0.9),
         (r"\byou shouldn't have\b|\bhow could you\b|\bwhat were you thinking\b", 0.85),
-        (r"\b(that('s| is| was)|suicide is|killing yourself is|you('re| are)( being)?) (so |really |very )?"
-         r"(stupid|selfish|wrong|irresponsible|foolish|cowardly|a sin|weak|childish|silly|dramatic|over-?sensitive|hypersensitive|"
+        (r"\b(that('s| is| was)|suicide is|killing yourself is|you('re| are)( being)?) "
+         r"(so |really |very |a bit |a little |too |kind of |quite |just )?(stupid|selfish|wrong|irresponsible|foolish|cowardly|a sin|weak|childish|silly|dramatic|over-?sensitive|hypersensitive|"
          r"too sensitive|paranoid|hysterical|overdramatic)", 0.9),
         (r"\bthink (about|of) (what (this|that) would do|how your (family|parents|kids|mother)|your (family|parents|kids))", 0.75),
     ],
@@ -203,7 +203,7 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
          r"instant)|at once|now)\b", 0.8),
         (r"\b(stop (crying|whining|sobbing)|calm down|pull yourself together|that's enough)\b", 0.75),
         (r"\b(can't|cannot) help (you )?(if|unless) you (don't|won't)? ?(talk|speak|say)|\bif you (don't|won't) (talk|speak|say)|"
-         r"(^|[.!?]\s*|\b(just|now|please|then|come on),?\s)(talk|speak|answer)( me)?[.!]|\byou('d| would) be talking\b|\bjust sit(ting)? there\b|"
+         r"(^|[.!?]\s*|\b(just|now|please|then|come on|so),?\s)(talk|speak|answer)( me)?[.!]|\byou('d| would) be talking\b|\bjust sit(ting)? there\b|"
          r"\b(why|what) (are you|did you) (even )?call(ing)? (if|when) you\b", 0.8),
         (r"\b(come on|c'mon),? (just )?(talk|say|tell|speak|answer|out with it)\b|\bjust (tell|say|talk)\b|\bwell\?\s*$|"
          r"\bhello\?\s*hello\?|\bplease (just )?(speak|talk|say)\b", 0.65),

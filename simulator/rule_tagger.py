@@ -2,7 +2,8 @@
 
 Single-pattern skills come from simulator/rule_patterns_{en,zh}.py; skills decided by a
 combination of cues (suicide inquiry, risk questions, confidentiality versus secrecy,
-bare fact probes, "why" interrogation) come from simulator/rule_composites.py.
+bare fact probes, "why" interrogation, the counsellor's own role versus a referral, hang-up
+notices) come from simulator/rule_composites.py.
 """
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ class RuleTagger:
         found.update(comp.interrogating_why(text, lang))
         found.update(comp.fact_probe(text, lang, set(found)))
         found = comp.invitation_is_open(text, lang, found)
+        found = comp.own_role_is_no_referral(text, lang, found, table["referral"])
+        found = comp.hang_up_notice(text, lang, found)
         result = {k: v for k, v in found.items() if v >= self.min_confidence and k in ALL_SKILLS}
         log.debug("rules[%s] %r -> %s", lang, text[:60], result)
         return result
