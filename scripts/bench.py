@@ -12,7 +12,6 @@ T0 = time.perf_counter()  # cold start counts from here, before the heavy import
 import argparse  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 

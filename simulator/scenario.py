@@ -172,7 +172,7 @@ class Scenario(_Strict):
 
 
 class Condition(_Strict):
-    """A rubric condition; `type` picks the evaluator from simulator.scoring.CONDITIONS."""
+    """A rubric condition; `type` picks the evaluator from simulator.conditions.CONDITIONS."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     type: str
