@@ -114,8 +114,23 @@ class ModelTagger:
         return [{ALL_SKILLS[j]: float(row[j]) for j in np.flatnonzero(row >= 0.5)} for row in conf]
 
 
+# A turn that the rules read as the opposite of a negative skill vetoes the model's reading of it
+# (e.g. the model hears "慢慢说" near "快说" as pressing; the rules know it is patience).
+OPPOSITES: dict[str, frozenset[str]] = {
+    "pressuring": frozenset({"patience_silence"}),
+    "promise_secrecy": frozenset({"confidentiality"}),
+    "hostile_insult": frozenset({"validation_empathy", "reflection_feeling", "affirmation"}),
+    "minimizing": frozenset({"validation_empathy", "reflection_feeling"}),
+    "judging_blaming": frozenset({"validation_empathy", "reflection_feeling"}),
+}
+
+
 class CombinedTagger:
-    """Model and rules together: a skill either finds is present, at the higher confidence."""
+    """Model and rules together: a skill either finds is present, at the higher confidence.
+
+    Except that a negative skill only the model found is dropped when the rules found its
+    opposite in the same turn: the rules are precise there, the model adds recall elsewhere.
+    """
 
     name = "combined"
 
@@ -127,7 +142,7 @@ class CombinedTagger:
     def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[Tagging]:
         out = []
         for m, r in zip(self.model.tag(texts, context), self.rules.tag(texts, context)):
-            merged = dict(m)
+            merged = {k: v for k, v in m.items() if k in r or not (OPPOSITES.get(k, frozenset()) & r.keys())}
             for k, v in r.items():
                 merged[k] = max(v, merged.get(k, 0.0))
             out.append(merged)

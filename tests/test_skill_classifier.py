@@ -1,0 +1,84 @@
+"""The shipped skill classifier (encoder + adapter + head) and the combined tagger, loaded for real."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.skills import ALL_SKILLS
+from simulator.tagging import TagContext, make_tagger
+
+pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return make_tagger("model")
+
+
+# Wording written for this test, not taken from the training utterances.
+CASES = [
+    ("I'm going to ask my colleague to send an ambulance to you right now, and I'll stay on the phone.",
+     "en", "emergency_action"),
+    ("Don't worry, nobody will ever hear about this from me, whatever you tell me.", "en", "promise_secrecy"),
+    ("你最近有没有冒出过不想再活下去的念头？", "zh", "suicide_inquiry"),
+    ("我这边马上帮你叫120，电话别挂，我一直陪着你。", "zh", "emergency_action"),
+]
+
+
+@pytest.mark.parametrize("text,lang,skill", CASES)
+def test_verdict_deciding_skills_are_found(model, text, lang, skill):
+    tags = model.tag([text], TagContext(lang=lang))[0]
+    assert tags.get(skill, 0) >= 0.5, tags
+
+
+@pytest.mark.xfail(strict=True, reason="known miss of model and rules alike: an indirect, normalising "
+                   "question about suicide (see the note on issue 3)")
+def test_indirect_suicide_question():
+    text = "Some people in your place start to wonder whether they'd be better off not alive. Is that where you are?"
+    assert "suicide_inquiry" in make_tagger("combined").tag([text], TagContext(lang="en"))[0]
+
+
+def test_neighbours_are_not_confused(model):
+    assert "suicide_inquiry" not in model.tag(["Did you manage to sleep at all last night?"])[0]
+
+
+def test_combined_lets_the_rules_veto_a_model_only_negative_skill(model):
+    text = "不着急，慢慢说，我在听。"
+    assert "pressuring" in model.tag([text])[0]  # the model alone confuses 慢慢说 with 快说
+    combined = make_tagger("combined").tag([text], TagContext(lang="zh"))[0]
+    assert "patience_silence" in combined and "pressuring" not in combined
+
+
+def test_probabilities_are_per_skill_and_calibrated(model):
+    probs = model.probabilities(["Hello, this is the support line.", "你好，这里是心理援助热线。"])
+    assert probs.shape == (2, len(ALL_SKILLS)) and np.all((probs >= 0) & (probs <= 1))
+    tags = model.tag(["Hello, this is the support line."])[0]
+    assert all(0.5 <= v <= 1 for v in tags.values())
+
+
+def test_adapter_leaves_the_plain_encoder_unchanged(model):
+    from models.encoder import get_encoder
+    enc = get_encoder()
+    text = ["I can't sleep and I don't know why I called."]
+    plain = enc.encode(text)
+    model.tag(text)  # runs with the adapter switched on
+    assert np.allclose(enc.encode(text), plain, atol=1e-6)
+    assert not np.allclose(enc.encode(text, adapter=model._adapter), plain, atol=1e-3)
+
+
+def test_combined_takes_either_taggers_skills():
+    class Fixed:
+        name = "fixed"
+
+        def __init__(self, tags):
+            self.tags = tags
+
+        def tag(self, texts, context=None):
+            return [dict(self.tags) for _ in texts]
+
+    from models.skill_classifier import CombinedTagger
+    combined = CombinedTagger(model=Fixed({"open_question": 0.7, "closing": 0.6}),
+                              rules=Fixed({"closing": 0.9, "pressuring": 0.8}))
+    assert combined.tag(["x"]) == [{"open_question": 0.7, "closing": 0.9, "pressuring": 0.8}]
+    vetoed = CombinedTagger(model=Fixed({"pressuring": 0.9}), rules=Fixed({"patience_silence": 0.9}))
+    assert vetoed.tag(["x"]) == [{"patience_silence": 0.9}]
