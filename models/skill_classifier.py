@@ -118,7 +118,6 @@ class ModelTagger:
 # (e.g. the model hears "慢慢说" near "快说" as pressing; the rules know it is patience).
 OPPOSITES: dict[str, frozenset[str]] = {
     "pressuring": frozenset({"patience_silence"}),
-    "promise_secrecy": frozenset({"confidentiality"}),
     "hostile_insult": frozenset({"validation_empathy", "reflection_feeling", "affirmation"}),
     "minimizing": frozenset({"validation_empathy", "reflection_feeling"}),
     "judging_blaming": frozenset({"validation_empathy", "reflection_feeling"}),
