@@ -152,6 +152,15 @@ _INTENT = {
     "zh": re.compile(r"打算|准备|就要|要去|去做|动手|结束|了结|告别|走了|离开|跳|做了断"),
 }
 # Intent with its object left unsaid, the act too heavy to name: "I was going to, after this call."
+# The means physically with the caller during the call (in hand, on the table, standing on a roof):
+# imminent, unlike means kept somewhere (stockpiled pills), which is access only.
+_PRESENT = {
+    "en": re.compile(r"\b(right here|in front of me|in my hand|next to me|beside me|on the table|within reach)\b|"
+                     r"\bi'?m (standing |sitting )?(on|at) (the )?(roof|rooftop|bridge|edge|ledge|top of|cliff|railway|"
+                     r"tracks|platform)\b", re.I),
+    "zh": re.compile(r"(就)?(在)?(我)?(手边|面前|手里|手上|桌上)|"
+                     r"我(现在)?(就)?(在|站在|坐在|爬上了?)(楼顶|天台|桥上|河边|江边|窗台|阳台|顶楼|铁轨|高处|窗边)"),
+}
 _ELIDED = {
     "en": re.compile(r"\b(going|gonna|planning|about|ready|meant|intending) to\s*(?=[,;…—]|\.|$)", re.I),
     "zh": re.compile(r"(打算|准备|本来想|本来要)[^。！？]{0,10}(就)?(……|…|——)"),
@@ -171,7 +180,7 @@ class RuleEventDetector:
         text = normalise(text)
         events = {event for event, pats in _TABLES[lang].items() if self._fires(pats, text, lang)}
         events.discard("imminent_risk")
-        if self._imminent(text, lang, events):
+        if self._imminent(text, lang, events) or self._present(text, lang, events):
             events.add("imminent_risk")
         events &= set(EVENTS) - _NOT_DETECTED
         log.debug("events[%s] %r -> %s", lang, text[:60], sorted(events))
@@ -183,6 +192,14 @@ class RuleEventDetector:
         sure = [(rx, c) for rx, c in patterns if c >= 1.0]
         plain = [(rx, c) for rx, c in patterns if c < 1.0]
         return bool(first_match(sure, text, lang, False) or first_match(plain, text, lang, True))
+
+    @staticmethod
+    def _present(text: str, lang: str, events: set[str]) -> bool:
+        """Means at hand *here and now* (not merely kept somewhere) make the risk imminent."""
+        if "means_at_hand" not in events:
+            return False
+        m = _PRESENT[lang].search(text)
+        return bool(m and not negated(text, m.start(), lang))
 
     @staticmethod
     def _imminent(text: str, lang: str, events: set[str]) -> bool:

@@ -142,3 +142,20 @@ def test_reported_and_variant_cases(text, lang, must, must_not):
     found = DETECTOR.detect(text, lang)
     assert must <= found, f"missing {must - found} in {found} for {text!r}"
     assert not (must_not & found), f"unexpected {must_not & found} for {text!r}"
+
+
+# Means with the caller during the call are imminent; means kept somewhere are access only.
+PRESENCE = [
+    ("I've got the pills right here.", "en", {"means_at_hand", "imminent_risk"}, set()),
+    ("I'm standing on the bridge right now and I can't do this.", "en", {"means_at_hand", "imminent_risk"}, set()),
+    ("I've been saving up my tablets for weeks, they're in the drawer at home.", "en", {"means_at_hand"},
+     {"imminent_risk"}),
+    ("药就在我手边。", "zh", {"means_at_hand", "imminent_risk"}, set()),
+    ("我攒够了安眠药，放在家里柜子里。", "zh", {"means_at_hand"}, {"imminent_risk"}),
+]
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", PRESENCE)
+def test_means_present_now_is_imminent(text, lang, must, must_not):
+    events = DETECTOR.detect(text, lang)
+    assert must <= events and not (must_not & events), events

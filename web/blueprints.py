@@ -15,6 +15,8 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("web.progress", "bp"),
     ("web.certify", "bp"),
     ("web.exports", "bp"),
+    ("web.jobs_views", "bp"),
+    ("web.admin", "bp"),
 ]
 
 

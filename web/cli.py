@@ -5,9 +5,12 @@ import click
 from flask import Blueprint, current_app
 from sqlalchemy.engine import make_url
 
+from web.jobs_views import rescore_command, worker_command
 from web.setup_db import init_db
 
 bp = Blueprint("cli", __name__, cli_group=None)
+bp.cli.add_command(rescore_command)
+bp.cli.add_command(worker_command)
 
 
 @bp.cli.command("init-db")

@@ -325,3 +325,31 @@ class Certificate(db.Model):
         if self.superseded_by_id is not None:
             return "superseded"
         return "expired" if self.expires_at <= now else "valid"
+
+
+# -- background jobs (web/jobs.py) -------------------------------------------------------------
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class JobRecord(db.Model):
+    """One background job and how it went; every app server reads status here, whatever the queue."""
+
+    __tablename__ = "job_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)  # one of JOB_STATUSES
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def to_dict(self) -> dict[str, Any]:
+        stamp = lambda t: t.isoformat() if t else None  # noqa: E731
+        return {"id": self.id, "name": self.name, "params": self.params, "status": self.status,
+                "result": self.result, "error": self.error, "created_by": self.created_by,
+                "created_at": stamp(self.created_at), "started_at": stamp(self.started_at),
+                "finished_at": stamp(self.finished_at)}

@@ -65,6 +65,28 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("certify.verify", "GET"): row(404, 404, 404, 404, 404, 404),  # public; the code in the URL does not exist
     ("exports.index", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
     ("exports.download", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
+    # background jobs (web/jobs_views.py): staff start re-scoring (eager in tests: runs inline, then 303);
+    # the job in the URL does not exist, so staff get 404
+    ("jobs.index", "GET"): row(LOGIN, 403, 403, 200, 200, 200),
+    ("jobs.rescore", "POST"): row(LOGIN, 403, 403, 303, 303, 303),
+    ("jobs.status", "GET"): row(LOGIN, 403, 403, 404, 404, 404),
+    # administration (web/admin.py): admins change; coordinators read the account and cohort lists only.
+    # Empty forms are refused with 400; deactivate/reactivate need no fields (the URL's user is trainee1).
+    ("admin.users", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
+    ("admin.new_user", "GET"): row(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.create_user", "POST"): row(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.edit_user", "GET"): row(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.update_user", "POST"): row(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.deactivate", "POST"): row(LOGIN, 403, 403, 403, 403, 303),
+    ("admin.reactivate", "POST"): row(LOGIN, 403, 403, 403, 403, 303),
+    ("admin.reset_password", "POST"): row(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.cohorts", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
+    ("admin.create_cohort", "POST"): row(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.update_cohort", "POST"): row(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.assign_supervisor", "POST"): row(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.unassign_supervisor", "POST"): row(LOGIN, 403, 403, 403, 403, 400),
+    ("admin.audit_log", "GET"): row(LOGIN, 403, 403, 403, 403, 200),
+    ("admin.audit_csv", "GET"): row(LOGIN, 403, 403, 403, 403, 200),
 }
 
 # What a request to each endpoint sends (form data, JSON body); moves are on the active call.
@@ -104,11 +126,21 @@ def _url(app, endpoint: str, rule: str, ended: str, active: str) -> str:
         args["filename"] = "app.css"
     if "<int:user_id>" in rule:
         args["user_id"] = user_id(app, "trainee1")
+    if "<int:job_id>" in rule:
+        args["job_id"] = 999999
+    if "<int:cohort_id>" in rule:
+        args["cohort_id"] = _cohort_id(app, "Cohort A")
     for name, value in (("code", "HL-NONE-NONE-NONE"), ("kind", "calls"), ("fmt", "csv")):
         if f"<{name}>" in rule:
             args[name] = value
     with app.test_request_context():
         return url_for(endpoint, **args)
+
+
+def _cohort_id(app, name: str) -> int:
+    from web.tables import Cohort
+    with app.app_context():
+        return db.session.scalar(select(Cohort.id).where(Cohort.name == name))
 
 
 def _check(response, expected, url: str) -> None:
