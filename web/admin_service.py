@@ -122,6 +122,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if user.active == active:
         return
     user.active = active
+    log.info("account %s %s by %s", user.username, "reactivated" if active else "deactivated", actor.username)
     audit.record(actor, "update", "user", user.id, commit=False, change="activate" if active else "deactivate")
     if active:
         db.session.commit()
@@ -133,6 +134,7 @@ def reset_password(actor: User, user: User, password: str) -> None:
     """Set a new password and end every live session of the account."""
     check_password_strength(password, user.username)
     user.set_password(password)
+    log.info("password of %s reset by %s", user.username, actor.username)
     audit.record(actor, "update", "user", user.id, commit=False, change="password_reset")
     revoke_all_sessions(user)
 

@@ -17,6 +17,7 @@ class Config:
     DEMO_DATA = True
     TASK_QUEUE = "eager"         # eager | redis
     REDIS_URL = "redis://127.0.0.1:6379/0"
+    TASK_QUEUE_NAME = "hotline"
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -91,8 +91,9 @@ def enqueue(job_name: str, created_by: int | None = None, **params: Any) -> int:
 
 def _put_on_rq(record_id: int) -> None:
     try:
-        rq_queue().enqueue(run_job, record_id, job_id=f"hotline-job-{record_id}", job_timeout=JOB_TIMEOUT,
-                           result_ttl=86400, failure_ttl=7 * 86400)
+        # RQ picks its own job id: record ids repeat across databases that may share one Redis
+        rq_queue().enqueue(run_job, record_id, job_timeout=JOB_TIMEOUT, result_ttl=86400, failure_ttl=7 * 86400,
+                           description=f"hotline job {record_id}")
     except Exception as exc:  # Redis down or refusing: say so on the record, then to the caller
         log.exception("job %d could not be queued", record_id)
         _finish(record_id, "failed", error=f"could not queue the job: {type(exc).__name__}: {exc}")

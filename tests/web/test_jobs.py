@@ -219,7 +219,11 @@ def redis_queue_name():
         pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
     name = f"hotline-test-{uuid.uuid4().hex[:10]}"
     yield name
-    rq.Queue(name, connection=connection).delete(delete_jobs=True)
+    queue = rq.Queue(name, connection=connection)
+    for registry in (queue.finished_job_registry, queue.failed_job_registry, queue.started_job_registry):
+        for job_id in registry.get_job_ids():
+            connection.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
+    queue.delete(delete_jobs=True)
     for key in connection.scan_iter(f"rq:*{name}*"):
         connection.delete(key)
 
