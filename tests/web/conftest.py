@@ -5,7 +5,9 @@ tagger's and scenarios' content, which change on their own schedule.
 """
 from __future__ import annotations
 
+import os
 import re
+import uuid
 from pathlib import Path
 from typing import Sequence
 
@@ -99,3 +101,22 @@ def trainee(app):
 @pytest.fixture
 def engines(app):
     return app.extensions["hotline_engines"]
+
+
+PG_ADMIN = os.environ.get("HOTLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL database for one test (dropped after it); skips if the server is unreachable."""
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {exc}")
+    name = f"hotline_t_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    yield f"{base}/{name}"
+    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()

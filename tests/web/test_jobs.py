@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from conftest import DATA, logged_in, make_app
 from web import calls, jobs
 from web.extensions import db
-from web.tables import AuditEvent, CallRecord, JobRecord, ScoreRecord, User
+from web.tables import AuditEvent, CallRecord, JobRecord, User
 
 ROOT = Path(__file__).resolve().parents[2]
 # Greets, waits until the caller speaks, never reflects feelings: 80 of 100 points (empathy missed).
@@ -204,7 +204,6 @@ def test_cli_rescore_and_worker_in_eager_mode(eager_app, scenario_dir):
 
 # -- Redis queue, real RQ worker, real PostgreSQL ------------------------------------------------
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")
-PG_ADMIN = os.environ.get("HOTLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture
@@ -227,20 +226,6 @@ def redis_queue_name():
     for key in connection.scan_iter(f"rq:*{name}*"):
         connection.delete(key)
 
-
-@pytest.fixture
-def pg_url():
-    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {exc}")
-    name = f"hotline_t_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    yield f"{base}/{name}"
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
 
 
 def redis_app(tmp_path, pg_url, scenario_dir, queue_name):

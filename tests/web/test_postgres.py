@@ -5,32 +5,13 @@ Each run creates and drops its own database.
 """
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 
 import pytest
 
 from conftest import logged_in, make_app
 
-psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
-ADMIN = os.environ.get("HOTLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 pytestmark = pytest.mark.services
-
-
-@pytest.fixture()
-def pg_url():
-    try:
-        admin = psycopg.connect(ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN}: {exc}")
-    name = f"hotline_t_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    yield f"{base}/{name}"
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
-
 
 def test_whole_call_on_postgresql_survives_a_new_app(pg_url, tmp_path):
     app = make_app(tmp_path / "unused.sqlite", SQLALCHEMY_DATABASE_URI=pg_url)
