@@ -11,8 +11,7 @@ from web.calls import ServiceError
 from web.certificate_pdf import CertificateText, FontMissing, find_cjk_font, render_certificate
 from web.extensions import db
 from web.review import error_text
-from web.security import SEES_EVERYTHING, roles_required
-from web.tables import User
+from web.security import SEES_EVERYTHING, roles_required, trainee_or_404
 
 bp = Blueprint("certify", __name__)
 
@@ -34,9 +33,7 @@ def _certify_error(exc: ServiceError) -> str:
 @bp.post("/certify/trainees/<int:user_id>")
 @roles_required(*SEES_EVERYTHING)
 def certify(user_id: int):
-    trainee = db.session.get(User, user_id)
-    if trainee is None or trainee.role != "trainee":
-        abort(404)
+    trainee = trainee_or_404(user_id)
     try:
         cert = svc.certify(trainee, current_user, request.form.get("exception_reason", ""))
     except ServiceError as exc:

@@ -15,7 +15,7 @@ from web import audit, certificates
 from web.extensions import db
 from web.i18n import skill_label
 from web.review_service import final_report
-from web.security import ALL_STAFF, roles_required, supervised_cohort_ids
+from web.security import ALL_STAFF, roles_required, supervised_cohort_ids, trainee_or_404
 from web.tables import CallRecord, Review, User
 
 bp = Blueprint("progress", __name__)
@@ -72,9 +72,7 @@ def mine():
 @bp.get("/progress/trainees/<int:user_id>")
 @roles_required(*ALL_STAFF)
 def trainee(user_id: int):
-    user = db.session.get(User, user_id)
-    if user is None or user.role != "trainee":
-        abort(404)
+    user = trainee_or_404(user_id)
     if current_user.role == "supervisor" and user.cohort_id not in supervised_cohort_ids(current_user):
         abort(404)
     return _render(user)

@@ -134,3 +134,11 @@ def login_guard():
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     return None
+
+
+def trainee_or_404(user_id: int) -> User:
+    """The trainee with this id, or a 404 (also for a non-trainee, so ids reveal nothing)."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role != "trainee":
+        abort(404)
+    return user
