@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from web import create_app  # noqa: E402
+from web.config import Config, instance_secret  # noqa: E402
 from web.demo import credentials_banner, seed_demo  # noqa: E402
 from web.setup_db import init_db  # noqa: E402
 
@@ -26,6 +27,8 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app()
+    if app.config["SECRET_KEY"] == Config.SECRET_KEY:  # no HOTLINE_SECRET_KEY: never run on the public default
+        app.config["SECRET_KEY"] = instance_secret()
     init_db(app)
     with app.app_context():
         from web.engines import engines

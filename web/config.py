@@ -56,3 +56,13 @@ def env_overrides(config_obj) -> dict:
             if hasattr(config_obj, name):
                 out[name] = _coerce(getattr(config_obj, name), raw)
     return out
+
+
+def instance_secret(path: Path = ROOT / "var" / "secret_key") -> str:
+    """A per-installation secret kept in var/ (created once), for runs that set no HOTLINE_SECRET_KEY."""
+    if not path.exists():
+        import secrets
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

@@ -55,3 +55,11 @@ def test_a_call_on_the_real_scenarios(db_path):
     assert all(item["text"] and item["source"] for item in report["items"])
     page = client.get(f"/calls/{call['id']}/report")
     assert page.status_code == 200
+
+
+def test_instance_secret_is_created_once_and_private(tmp_path):
+    from web.config import instance_secret
+    path = tmp_path / "var" / "secret_key"
+    first = instance_secret(path)
+    assert len(first) == 64 and instance_secret(path) == first
+    assert path.stat().st_mode & 0o077 == 0
