@@ -151,7 +151,6 @@ _INTENT = {
                      r"be gone|not be here|say goodbye)\b", re.I),
     "zh": re.compile(r"打算|准备|就要|要去|去做|动手|结束|了结|告别|走了|离开|跳|做了断"),
 }
-# Intent with its object left unsaid, the act too heavy to name: "I was going to, after this call."
 # The means physically with the caller during the call (in hand, on the table, standing on a roof):
 # imminent, unlike means kept somewhere (stockpiled pills), which is access only.
 _PRESENT = {
@@ -161,6 +160,7 @@ _PRESENT = {
     "zh": re.compile(r"(就)?(在)?(我)?(手边|面前|手里|手上|桌上)|"
                      r"我(现在)?(就)?(在|站在|坐在|爬上了?)(楼顶|天台|桥上|河边|江边|窗台|阳台|顶楼|铁轨|高处|窗边)"),
 }
+# Intent with its object left unsaid, the act too heavy to name: "I was going to, after this call."
 _ELIDED = {
     "en": re.compile(r"\b(going|gonna|planning|about|ready|meant|intending) to\s*(?=[,;…—]|\.|$)", re.I),
     "zh": re.compile(r"(打算|准备|本来想|本来要)[^。！？]{0,10}(就)?(……|…|——)"),
