@@ -115,3 +115,16 @@ def test_early_hangup_on_a_silent_caller_fails(lib):
     assert report.critical_failures == ["mini.no_early_hangup"]
     item = next(i for i in report.items if i.id == "mini.no_early_hangup")
     assert item.evidence == (len(sess.turns) - 1,)
+
+
+def test_state_is_settled_before_each_turn_is_committed(lib):
+    """A snapshot taken inside on_turn (as the web does) already counts that turn."""
+    snaps = []
+    sess = new_session(lib)
+    sess.on_turn = lambda i, t: snaps.append(sess.snapshot())
+    sess.start()
+    sess.wait(25)                       # the caller starts talking
+    assert snaps[-1]["waited_total"] == 25
+    assert snaps[-1]["last_caller_speech_end"] == sess.last_caller_speech_end > 0
+    sess.hang_up()
+    assert snaps[-1]["ended_by"] == "trainee" and snaps[-1] == sess.snapshot()

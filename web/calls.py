@@ -159,26 +159,8 @@ def _session_for(call: CallRecord, scenario: Scenario, restore: bool) -> CallSes
     if restore and call.session_state:
         rows = db.session.scalars(select(CallTurn).where(CallTurn.call_id == call.id).order_by(CallTurn.idx))
         turns = [row.to_turn() for row in rows]
-        session.restore(turns, settled_state(call.session_state, turns))
+        session.restore(turns, call.session_state)
     return session
-
-
-def settled_state(state: dict[str, Any], turns: list[Turn]) -> dict[str, Any]:
-    """Correct fields of a snapshot taken inside `on_turn` that the session sets just after it.
-
-    The per-turn snapshot may predate updates the session makes right after a commit
-    (total waited, who hung up, when the caller last stopped talking); all follow from the turns.
-    """
-    out = dict(state)
-    out["waited_total"] = round(sum(t.duration or 0.0 for t in turns
-                                    if t.speaker == "trainee" and t.kind == "silence"), 1)
-    hang = next((t for t in turns if t.kind == "hang_up"), None)
-    out["ended_by"] = hang.speaker if hang else None
-    spoke = [i for i, t in enumerate(turns) if t.speaker == "caller" and t.kind == "speech"]
-    if spoke:
-        nxt = spoke[-1] + 1
-        out["last_caller_speech_end"] = turns[nxt].t if nxt < len(turns) else float(state["t"])
-    return out
 
 
 def _run(call: CallRecord, session: CallSession, action, *args) -> list[CallTurn]:
@@ -258,11 +240,11 @@ def score_call(call: CallRecord) -> ScoreRecord:
 
 def call_status(call: CallRecord) -> dict[str, Any]:
     """Where the call stands: status, clock, silence on the line, total waited."""
-    state = settled_state(call.session_state or {"t": 0.0}, [row.to_turn() for row in call.turns])
+    state = call.session_state or {}  # the session settles its state before each turn is committed
     t = float(state.get("t", 0.0))
     return {"id": call.public_id, "status": call.status, "ended_by": call.ended_by, "t": t,
             "silent_for": round(t - float(state.get("last_caller_speech_end", 0.0)), 1),
-            "waited_total": state["waited_total"]}
+            "waited_total": float(state.get("waited_total", 0.0))}
 
 
 # -- reports -----------------------------------------------------------------------------
