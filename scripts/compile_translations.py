@@ -60,13 +60,19 @@ def update(locale: str, template: Catalog) -> Catalog:
             catalog = read_po(f, locale=locale)
     else:
         catalog = Catalog(locale=locale, project="hotline", fuzzy=False)
+    before = _messages(catalog) if po_path.exists() else None
     catalog.update(template, no_fuzzy_matching=True)
     if locale != "en":
         seed_from_keyed(catalog, locale)
-    po_path.parent.mkdir(parents=True, exist_ok=True)
-    with po_path.open("wb") as f:
-        write_po(f, catalog, width=100, omit_header=False, ignore_obsolete=True)
+    if _messages(catalog) != before:  # only line numbers or dates moved: leave the tracked file alone
+        po_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("wb") as f:
+            write_po(f, catalog, width=100, omit_header=False, ignore_obsolete=True)
     return catalog
+
+
+def _messages(catalog: Catalog) -> set[tuple]:
+    return {(str(m.id), str(m.string)) for m in catalog if m.id}
 
 
 def seed_from_keyed(catalog: Catalog, locale: str) -> None:
