@@ -1,4 +1,5 @@
-"""The transformer skill classifier (a SkillTagger): frozen multilingual-e5 + a small trained head."""
+"""The transformer skill classifier (a SkillTagger): multilingual-e5 with a low-rank adapter, a small
+trained head and a nearest-neighbour vote over the labelled training lines."""
 from __future__ import annotations
 
 import logging
@@ -36,19 +37,57 @@ class SkillHead(nn.Module):
         return self.net(x)
 
 
+class ExampleMemory:
+    """The labelled training lines in the tuned embedding space, voting by their nearest neighbours.
+
+    A new wording close to a few known lines takes their labels: each skill's vote is the
+    similarity-weighted share of the k nearest lines that carry it (a softmax over cosine / tau).
+    The tagger averages this vote with the head, which lifts recall on rare phrasings.
+    """
+
+    def __init__(self, emb: np.ndarray, labels: np.ndarray, k: int = 10, tau: float = 0.05, mix: float = 0.5):
+        if emb.shape[0] != labels.shape[0] or labels.shape[1] != len(ALL_SKILLS):
+            raise ValueError(f"memory shapes do not match: {emb.shape} embeddings, {labels.shape} labels")
+        self.emb = np.ascontiguousarray(emb, dtype=np.float32)
+        self.labels = labels.astype(np.float32)
+        self.k, self.tau, self.mix = int(min(k, len(emb))), float(tau), float(mix)
+
+    def vote(self, queries: np.ndarray) -> np.ndarray:
+        sims = queries @ self.emb.T
+        idx = np.argpartition(-sims, self.k - 1, axis=1)[:, :self.k]
+        top = np.take_along_axis(sims, idx, 1)
+        w = np.exp((top - top.max(1, keepdims=True)) / self.tau)
+        w /= w.sum(1, keepdims=True)
+        return np.einsum("nk,nkj->nj", w, self.labels[idx])
+
+    def blend(self, head_probs: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        return self.mix * head_probs + (1 - self.mix) * self.vote(queries)
+
+    def to_blob(self) -> dict:
+        return {"emb": torch.from_numpy(self.emb).half(), "labels": torch.from_numpy(self.labels).to(torch.uint8),
+                "k": self.k, "tau": self.tau, "mix": self.mix}
+
+    @classmethod
+    def from_blob(cls, blob: dict) -> "ExampleMemory":
+        return cls(blob["emb"].float().numpy(), blob["labels"].numpy(), blob["k"], blob["tau"], blob["mix"])
+
+
 def save_head(path: Path, head: SkillHead, thresholds: np.ndarray, meta: dict,
-              adapter: dict[str, torch.Tensor] | None = None, adapter_name: str = "skills") -> None:
-    """Write the head, its thresholds and the encoder adapter (fp16: a few MB in all)."""
+              adapter: dict[str, torch.Tensor] | None = None, adapter_name: str = "skills",
+              memory: ExampleMemory | None = None) -> None:
+    """Write the head, its thresholds, the encoder adapter and the example memory (fp16: a few MB in all)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": {k: v.half() for k, v in head.state_dict().items()},
                 "labels": list(ALL_SKILLS), "thresholds": [float(t) for t in thresholds],
                 "hidden": head.net[1].out_features, "meta": meta,
                 "adapter": {k: v.half() for k, v in (adapter or {}).items()}, "adapter_name": adapter_name,
-                "adapter_rank": ADAPTER_RANK, "adapter_alpha": ADAPTER_ALPHA}, path)
+                "adapter_rank": ADAPTER_RANK, "adapter_alpha": ADAPTER_ALPHA,
+                "memory": memory.to_blob() if memory else None}, path)
 
 
 def load_head(path: Path = HEAD_FILE) -> tuple[SkillHead, np.ndarray, dict]:
-    """Load a head; the third value holds the adapter (name, rank, alpha, state) to put on the encoder."""
+    """Load a head; the third value holds the adapter (name, rank, alpha, state) to put on the encoder
+    and the example memory (None when the head was saved without one)."""
     if not path.is_file():
         raise FileNotFoundError(f"no trained skill head at {path}; run scripts/train_skill_classifier.py")
     blob = torch.load(path, map_location="cpu", weights_only=True)
@@ -59,7 +98,8 @@ def load_head(path: Path = HEAD_FILE) -> tuple[SkillHead, np.ndarray, dict]:
     head.eval()
     adapter = {"name": blob.get("adapter_name", "skills"), "rank": blob.get("adapter_rank", ADAPTER_RANK),
                "alpha": blob.get("adapter_alpha", ADAPTER_ALPHA),
-               "state": {k: v.float() for k, v in blob.get("adapter", {}).items()}}
+               "state": {k: v.float() for k, v in blob.get("adapter", {}).items()},
+               "memory": ExampleMemory.from_blob(blob["memory"]) if blob.get("memory") else None}
     return head, np.asarray(blob["thresholds"], dtype=np.float32), adapter
 
 
@@ -81,6 +121,7 @@ class ModelTagger:
         self._head: SkillHead | None = None
         self._thresholds: np.ndarray | None = None
         self._adapter: str | None = None
+        self._memory: ExampleMemory | None = None
         self._lock = threading.Lock()
 
     def _ready(self):
@@ -96,6 +137,7 @@ class ModelTagger:
                         load_adapter(self._encoder.model, adapter["name"], adapter["state"],
                                      adapter["rank"], adapter["alpha"])
                         self._adapter = adapter["name"]
+                    self._memory = adapter["memory"]
                     self._head, self._thresholds = head, thresholds
         return self._encoder, self._head, self._thresholds
 
@@ -106,7 +148,8 @@ class ModelTagger:
             return np.zeros((0, len(ALL_SKILLS)), np.float32)
         emb = torch.from_numpy(encoder.encode(list(texts), adapter=self._adapter))
         with torch.inference_mode():
-            return torch.sigmoid(head(emb)).numpy()
+            probs = torch.sigmoid(head(emb)).numpy()
+        return self._memory.blend(probs, emb.numpy()) if self._memory is not None else probs
 
     def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[Tagging]:
         probs = self.probabilities(texts)

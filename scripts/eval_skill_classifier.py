@@ -35,16 +35,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--split", default="test", choices=["val", "test"])
     ap.add_argument("--quiet", action="store_true", help="summary lines only")
+    ap.add_argument("--head", type=Path, default=HEAD_FILE, help="the head to evaluate (default: the shipped one)")
     args = ap.parse_args()
-    model = ModelTagger()
+    model = ModelTagger(head_path=args.head)
     taggers = {"model": model, "rules": RuleTagger(), "combined": CombinedTagger(model=model)}
-    en_only = ModelTagger(head_path=HEAD_FILE.with_name("skill_head_en_only.pt"))
+    en_only_file = args.head.with_name(("skill_head" if args.head == HEAD_FILE else args.head.stem) + "_en_only.pt")
+    en_only = ModelTagger(head_path=en_only_file) if en_only_file.is_file() else None
     summary = []
     for lang in ("en", "zh"):
         exs = [e for e in own_utterances(lang) if e.split == args.split]
         gold = np.stack([e.labels for e in exs]).astype(int)
         runs = dict(taggers)
-        if lang == "zh":
+        if lang == "zh" and en_only is not None:
             runs["en-trained→zh"] = en_only
         for name, tagger in runs.items():
             table = per_skill(predict(tagger, [e.text for e in exs], lang), gold)

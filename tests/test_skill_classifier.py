@@ -31,9 +31,8 @@ def test_verdict_deciding_skills_are_found(model, text, lang, skill):
     assert tags.get(skill, 0) >= 0.5, tags
 
 
-@pytest.mark.xfail(strict=True, reason="known miss of model and rules alike: an indirect, normalising "
-                   "question about suicide (see the note on issue 3)")
 def test_indirect_suicide_question():
+    # the rules miss it; an earlier classifier missed it too (this was a strict xfail until the memory vote)
     text = "Some people in your place start to wonder whether they'd be better off not alive. Is that where you are?"
     assert "suicide_inquiry" in make_tagger("combined").tag([text], TagContext(lang="en"))[0]
 
@@ -42,11 +41,51 @@ def test_neighbours_are_not_confused(model):
     assert "suicide_inquiry" not in model.tag(["Did you manage to sleep at all last night?"])[0]
 
 
-def test_combined_lets_the_rules_veto_a_model_only_negative_skill(model):
-    text = "不着急，慢慢说，我在听。"
-    assert "pressuring" in model.tag([text])[0]  # the model alone confuses 慢慢说 with 快说
-    combined = make_tagger("combined").tag([text], TagContext(lang="zh"))[0]
+def test_combined_lets_the_rules_veto_a_model_only_negative_skill():
+    from models.skill_classifier import CombinedTagger
+
+    class Fixed:  # a model that hears 慢慢说 as 快说 (an earlier classifier did)
+        name = "fixed"
+
+        def tag(self, texts, context=None):
+            return [{"pressuring": 0.8, "patience_silence": 0.6} for _ in texts]
+
+    combined = CombinedTagger(model=Fixed()).tag(["不着急，慢慢说，我在听。"], TagContext(lang="zh"))[0]
     assert "patience_silence" in combined and "pressuring" not in combined
+    # without the opposite in the turn, the model's negative skill stands
+    pressed = CombinedTagger(model=Fixed()).tag(["嗯。"], TagContext(lang="zh"))[0]
+    assert "pressuring" in pressed
+
+
+def test_example_memory_votes_with_its_nearest_lines():
+    from models.skill_classifier import ExampleMemory
+    emb = np.eye(4, 384, dtype=np.float32)
+    labels = np.zeros((4, len(ALL_SKILLS)), np.float32)
+    labels[0, 0] = labels[1, 0] = labels[1, 1] = labels[2, 2] = labels[3, 2] = 1
+    mem = ExampleMemory(emb, labels, k=2, tau=0.05, mix=0.5)
+    near0 = emb[0] * 0.9 + emb[1] * 0.1
+    vote = mem.vote((near0 / np.linalg.norm(near0))[None])[0]
+    assert vote[0] == pytest.approx(1.0) and 0.0 < vote[1] < 0.5 and vote[2] == 0.0
+    head = np.full((1, len(ALL_SKILLS)), 0.2, np.float32)
+    assert mem.blend(head, emb[2:3])[0, 2] == pytest.approx(0.6)
+    again = ExampleMemory.from_blob(mem.to_blob())
+    assert np.allclose(again.vote(emb), mem.vote(emb), atol=1e-3) and (again.k, again.mix) == (2, 0.5)
+    with pytest.raises(ValueError, match="shapes"):
+        ExampleMemory(emb, labels[:3])
+
+
+def test_shipped_head_blends_head_and_memory(model):
+    import torch
+    from models.encoder import get_encoder
+    texts = ["Would you be willing to let me call an ambulance for you now?", "你是不是觉得活着没意思了？"]
+    model.tag(texts)
+    assert model._memory is not None and model._memory.emb.shape[0] > 1000
+    emb = get_encoder().encode(texts, adapter=model._adapter)
+    with torch.inference_mode():
+        head = torch.sigmoid(model._head(torch.from_numpy(emb))).numpy()
+    blended = model.probabilities(texts)
+    assert np.allclose(blended, model._memory.blend(head, emb), atol=1e-5)
+    assert not np.allclose(blended, head, atol=1e-3)
 
 
 def test_probabilities_are_per_skill_and_calibrated(model):
