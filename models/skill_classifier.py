@@ -51,14 +51,16 @@ class ExampleMemory:
         self.emb = np.ascontiguousarray(emb, dtype=np.float32)
         self.labels = labels.astype(np.float32)
         self.k, self.tau, self.mix = int(min(k, len(emb))), float(tau), float(mix)
+        self._emb_t, self._labels_t = torch.from_numpy(self.emb), torch.from_numpy(self.labels)
 
     def vote(self, queries: np.ndarray) -> np.ndarray:
-        sims = queries @ self.emb.T
-        idx = np.argpartition(-sims, self.k - 1, axis=1)[:, :self.k]
-        top = np.take_along_axis(sims, idx, 1)
-        w = np.exp((top - top.max(1, keepdims=True)) / self.tau)
-        w /= w.sum(1, keepdims=True)
-        return np.einsum("nk,nkj->nj", w, self.labels[idx])
+        # torch, not numpy: a numpy BLAS call leaves its own threads spinning, which halves the speed of
+        # the encoder's next pass on a 2-core machine (measured: 24 -> 44 ms per tagged turn)
+        with torch.inference_mode():
+            sims = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32)) @ self._emb_t.T
+            top, idx = torch.topk(sims, self.k, dim=1)
+            w = torch.softmax(top / self.tau, dim=1)
+            return torch.einsum("nk,nkj->nj", w, self._labels_t[idx]).numpy()
 
     def blend(self, head_probs: np.ndarray, queries: np.ndarray) -> np.ndarray:
         return self.mix * head_probs + (1 - self.mix) * self.vote(queries)
