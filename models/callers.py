@@ -3,8 +3,13 @@
 The default realiser retrieves with the sentence encoder: from the scenario's own line
 bank and from pools of real help-seeker utterances (models/caller_pool.py), ranked by
 cosine to the trainee's last turn plus the stage description, never repeating a line
-within a call. Optional generators (models/generators.py) propose words first; their
-output always passes the safety filter, else retrieval answers.
+within a call. Optional generators (models/generators.py) find words in one of two modes:
+"chat" (the LM speaks the caller's line; retrieval answers when it fails) or "paraphrase"
+(retrieval picks the line, so the persona's stage decides what is revealed, and the LM only
+rewords it). Every generated line must pass the safety filter, the role check (it must not
+sound like the counselor) and the reveal check (no risk disclosure the stage does not
+allow), else the retrieved line is said. A generator limited to some languages (SmolLM2:
+English) is never called for others.
 
 Construction is cheap; the encoder, pool and bank embeddings load at the first turn
 that needs them and are cached per process. Each turn costs at most one encoder pass.
@@ -18,7 +23,9 @@ from typing import Any, Callable
 import numpy as np
 
 from models.caller_pool import HashEncoder, TextEncoder, embed_cached, load_pool, pool_cache_dir, select
-from models.generators import GenerationError, Generator, build_messages, clean_generated, make_generator
+from models.generators import (GenerationError, Generator, build_messages, build_paraphrase_messages,
+                               clean_generated, clean_paraphrase, make_generator, paraphrasable,
+                               paraphrase_check, reveal_check, role_check, split_directions)
 from simulator.callers.base import CallerAction, CallState, register_caller
 from simulator.persona import Intent, PersonaEngine, PersonaSpec, parse_persona
 from simulator.safety import check
@@ -135,9 +142,16 @@ class ModelCaller:
         self.engine = PersonaEngine(self.spec, seed)
         factory = ENCODERS[encoder] if isinstance(encoder, str) else (lambda: encoder)
         self.realiser = RetrievalRealiser(self.spec, lang, factory, use_pool)
-        self.generator = generator if generator is not None else make_generator(backend, options)
+        self.generator = generator if generator is not None else _make_generator(backend, options)
+        langs = getattr(self.generator, "langs", None)
+        self.use_generator = self.generator is not None and (not langs or lang in langs)
+        self.mode = getattr(self.generator, "mode", "chat")
         self.said: list[str] = []
+        self.sources: list[str] = []  # retrieved lines that were said reworded: never picked again
         self.blocked = 0     # generations the safety filter refused (for logs and tests)
+        self.rejected = 0    # generations the role or reveal check refused
+        self.last: dict[str, str] = {}  # how the last line was made: how, why, source
+        self.made: list[dict[str, str]] = []  # `last` of every line this process said (logs, tests; not resumed)
 
     # -- protocol -------------------------------------------------------------
     def open(self, state: CallState) -> CallerAction:
@@ -147,12 +161,14 @@ class ModelCaller:
         return self._act(self.engine.step(state, trainee_turn), state, trainee_turn.text)
 
     def snapshot(self) -> dict[str, Any]:
-        return {"persona": self.engine.snapshot(), "said": list(self.said), "blocked": self.blocked}
+        return {"persona": self.engine.snapshot(), "said": list(self.said), "blocked": self.blocked,
+                "sources": list(self.sources)}
 
     def restore(self, data: dict[str, Any]) -> None:
         self.engine.restore(data["persona"])
         self.said = list(data["said"])
         self.blocked = int(data.get("blocked", 0))
+        self.sources = list(data.get("sources", []))
 
     # -- internals --------------------------------------------------------------
     def _act(self, intent: Intent, state: CallState, trainee_text: str) -> CallerAction:
@@ -160,34 +176,98 @@ class ModelCaller:
             return CallerAction.silence(intent.pause, intent.events)
         text = self._words(intent, state, trainee_text)
         self.said.append(text)
+        self.made.append({**self.last, "text": text})
         if intent.act == "hang_up":
             return CallerAction.hang_up(text, intent.events)
         return CallerAction.say(text, intent.events)
 
     def _words(self, intent: Intent, state: CallState, trainee_text: str) -> str:
-        generated = self._generate(intent, state) if self.generator else ""
-        if generated:
-            return generated
-        text = self.realiser.pick(intent, trainee_text, set(self.said))
+        why = "" if self.use_generator else ("no generator" if self.generator is None else f"no LM for {self.lang}")
+        if self.use_generator and self.mode == "chat":
+            generated, why = self._generate(intent, state)
+            if generated:
+                self.last = {"how": "generated", "why": "", "source": ""}
+                return generated
+        text = self.realiser.pick(intent, trainee_text, set(self.said) | set(self.sources))
         ok, reason = check(text, self.lang)
         if not ok:  # scenario and pool lines are checked when written; this guards edits
             log.warning("scenario %s: line blocked by the safety filter (%s): %r", self.scenario.id, reason, text)
+            self.last = {"how": "retrieved", "why": f"retrieved line blocked: {reason}", "source": text}
             return "……" if self.lang == "zh" else "..."
+        if self.use_generator and self.mode == "paraphrase":
+            return self._paraphrase(intent, text)
+        self.last = {"how": "retrieved", "why": why, "source": text}
         return text
 
-    def _generate(self, intent: Intent, state: CallState) -> str:
-        try:
-            raw = self.generator.generate(build_messages(self.scenario, self.lang, intent, state.turns))
-        except GenerationError as exc:
-            log.warning("caller generation failed, using retrieval: %s", exc)
-            return ""
-        text = clean_generated(raw, self.lang)
+    def _refuse(self, text: str, allowed: str) -> str:
+        """Why a generated `text` may not be said ("" if it may): safety, then role, then reveals."""
         ok, reason = check(text, self.lang)
         if not ok:
             self.blocked += 1
             log.warning("scenario %s: generated line blocked (%s)", self.scenario.id, reason)
-            return ""
-        return "" if text in self.said else text
+            return f"safety: {reason}"
+        for ok, reason in (role_check(text, self.lang), reveal_check(text, allowed, self.lang)):
+            if not ok:
+                self.rejected += 1
+                log.info("scenario %s: generated line rejected (%s): %r", self.scenario.id, reason, text)
+                return reason
+        return "repeats an earlier line" if text in self.said else ""
+
+    def _generate(self, intent: Intent, state: CallState) -> tuple[str, str]:
+        """(the LM's line, "") or ("", why retrieval answers instead)."""
+        try:
+            raw = self.generator.generate(build_messages(self.scenario, self.lang, intent, state.turns))
+        except GenerationError as exc:
+            log.warning("caller generation failed, using retrieval: %s", exc)
+            return "", "generation failed"
+        text = clean_generated(raw, self.lang)
+        if not text:
+            return "", f"no {self.lang} text in the output"
+        why = self._refuse(text, intent.reveals.get(self.lang))
+        return ("", why) if why else (text, "")
+
+    def _paraphrase(self, intent: Intent, line: str) -> str:
+        """The retrieved `line` reworded by the LM, or the line itself when it may not or cannot be."""
+        def keep(why: str) -> str:
+            self.last = {"how": "retrieved", "why": why, "source": line}
+            return line
+
+        if any(e.startswith("disclosed_") or e == "means_at_hand" for e in self.spec.stage(intent.stage).events):
+            return keep("disclosure stage: said as written")
+        speech, why = paraphrasable(line, self.lang)
+        if not speech:
+            return keep(why)
+        try:
+            raw = self.generator.generate(build_paraphrase_messages(speech))
+        except GenerationError as exc:
+            log.warning("caller paraphrase failed, saying the retrieved line: %s", exc)
+            return keep("generation failed")
+        text = clean_paraphrase(raw, speech)
+        if not text:
+            return keep("no English text in the output")
+        lead, _, tail = split_directions(line)
+        said = f"{lead.strip()} {text} {tail.strip()}".strip()
+        why = self._refuse(said, line)
+        if why:
+            keep(why)
+            self.last["lm"] = said
+            return line
+        ok, why = paraphrase_check(speech, text)
+        if not ok:
+            self.last["lm"] = text
+            return keep(f"not a faithful rewording: {why}")
+        self.sources.append(line)
+        self.last = {"how": "paraphrased", "why": "", "source": line}
+        return said
+
+
+def _make_generator(backend: str, options: dict[str, Any]) -> Generator | None:
+    """The configured generator, or None (retrieval) when its model is not installed."""
+    try:
+        return make_generator(backend, options)
+    except GenerationError as exc:
+        log.warning("caller backend %r unavailable, using retrieval: %s", backend, exc)
+        return None
 
 
 @register_caller("model")

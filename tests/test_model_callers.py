@@ -166,3 +166,19 @@ def test_unreachable_endpoint_falls_back_to_retrieval(library, rule_tagger):
     s, caller = session(library, rule_tagger, "prank_model_dare", "zh", generator=gen)
     s.say("你好，这里是心理援助热线。")
     assert len(caller_texts(s)) == 2 and caller.blocked == 0
+
+
+RISK_WORDS = ("overdose", "suicid", "kill myself", "attempt", "自杀", "轻生", "割腕")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_caller_without_risk_history_draws_no_risk_lines_from_the_pool(library, lang):
+    # the silent dorm student has no past attempt; a pool line about an overdose would contradict the persona
+    from models.caller_pool import select
+    from simulator.persona import parse_persona
+    scenario = library.scenarios["silent_model_dorm"]
+    spec = parse_persona(scenario.model, scenario.id)
+    pool = load_pool(lang)
+    cats = sorted({p.cat for p in pool})
+    picked = [pool[i].text.lower() for i in select(pool, cats, spec.pool_filter)]
+    assert picked and not [t for t in picked if any(w in t for w in RISK_WORDS)]
