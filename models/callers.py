@@ -153,6 +153,19 @@ class ModelCaller:
         self.last: dict[str, str] = {}  # how the last line was made: how, why, source
         self.made: list[dict[str, str]] = []  # `last` of every line this process said (logs, tests; not resumed)
 
+    def warm(self) -> None:
+        """Load now what the first turn would wait for: encoder, embeddings and, if this call uses one, the
+        generator (a SmolLM2 conversion takes ~25 s). A generator that cannot load is logged; turns then
+        fall back to retrieval as they would anyway."""
+        self.realiser.warm()
+        warm = getattr(self.generator, "warm", None) if self.use_generator else None
+        if warm is not None:
+            try:
+                warm()
+            except GenerationError as exc:
+                log.warning("scenario %s: caller generator unavailable, retrieval will answer: %s",
+                            self.scenario.id, exc)
+
     # -- protocol -------------------------------------------------------------
     def open(self, state: CallState) -> CallerAction:
         return self._act(self.engine.open(state), state, "")

@@ -182,3 +182,39 @@ def test_a_caller_without_risk_history_draws_no_risk_lines_from_the_pool(library
     cats = sorted({p.cat for p in pool})
     picked = [pool[i].text.lower() for i in select(pool, cats, spec.pool_filter)]
     assert picked and not [t for t in picked if any(w in t for w in RISK_WORDS)]
+
+
+class _WarmProbe:
+    """A generator that records warm-up and can fail to load."""
+    name, mode, langs = "probe", "paraphrase", ("en",)
+
+    def __init__(self, fail: bool = False):
+        self.warmed, self.fail = 0, fail
+
+    def warm(self):
+        self.warmed += 1
+        if self.fail:
+            from models.generators import GenerationError
+            raise GenerationError("weights missing")
+
+    def generate(self, messages):
+        return ""
+
+
+@pytest.mark.parametrize("lang, warmed", [("en", 1), ("zh", 0)])
+def test_warm_loads_the_generator_only_where_it_speaks(library, lang, warmed):
+    probe = _WarmProbe()
+    caller = make_caller(library.scenarios["silent_model_dorm"], lang, encoder=HashEncoder(), generator=probe)
+    caller.warm()
+    assert probe.warmed == warmed
+
+
+def test_a_generator_that_cannot_load_is_logged_at_warm_up_and_retrieval_answers(library, rule_tagger, caplog):
+    probe = _WarmProbe(fail=True)
+    caller = make_caller(library.scenarios["suicidal_model_night_shift"], "en", encoder=HashEncoder(), generator=probe)
+    caller.warm()
+    assert probe.warmed == 1 and "retrieval will answer" in caplog.text
+    s = CallSession(library.scenarios["suicidal_model_night_shift"], "en", caller, rule_tagger)
+    s.start()
+    s.say(SUICIDAL_EN[0])
+    assert caller_texts(s)

@@ -51,14 +51,15 @@ class Engines:
         return make_caller(scenario, lang, **options)
 
     def warm(self) -> None:
-        """Load what the first call would otherwise wait for: scenarios, tagger weights, caller pools."""
+        """Load what the first call would otherwise wait for: scenarios, tagger weights, caller pools and
+        generators."""
         self.tagger.tag(["warm-up"])
         for scenario in self.library.scenarios.values():
             if scenario.caller.kind != "scripted":
                 for lang in scenario.langs:
-                    realiser = getattr(self.caller(scenario, lang), "realiser", None)
-                    if realiser is not None:
-                        realiser.warm()
+                    warm = getattr(self.caller(scenario, lang), "warm", None)
+                    if warm is not None:
+                        warm()
 
     def reload_library(self) -> None:
         with self._lock:
