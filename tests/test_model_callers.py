@@ -78,7 +78,7 @@ def test_snapshot_restore_resumes_identically(library, rule_tagger):
 
 
 # -- a tiny random causal LM, built and saved here, loaded by HFGenerator -------------
-def _tiny_lm(folder, vocab: list[str], split_on: str):
+def _tiny_lm(folder, vocab: list[str], split_on: str, seed: int = 0):
     from tokenizers import Regex, Tokenizer, models, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
@@ -87,6 +87,8 @@ def _tiny_lm(folder, vocab: list[str], split_on: str):
     PreTrainedTokenizerFast(tokenizer_object=tk).save_pretrained(folder)
     config = GPT2Config(vocab_size=len(vocab), n_positions=2048, n_embd=16, n_layer=1, n_head=2,
                         bos_token_id=None, eos_token_id=None, pad_token_id=None)
+    import torch
+    torch.manual_seed(seed)  # the same random model on every run, whatever ran before in this process
     GPT2LMHeadModel(config).save_pretrained(folder)
     return folder
 
