@@ -102,8 +102,22 @@ def load_head(path: Path = HEAD_FILE) -> tuple[SkillHead, np.ndarray, dict]:
                "alpha": blob.get("adapter_alpha", ADAPTER_ALPHA),
                "state": {k: v.float() for k, v in blob.get("adapter", {}).items()},
                "memory": ExampleMemory.from_blob(blob["memory"]) if blob.get("memory") else None,
-               "meta": blob.get("meta") or {}}
+               "meta": blob.get("meta") or {}, "ensemble": blob.get("ensemble")}
     return head, np.asarray(blob["thresholds"], dtype=np.float32), adapter
+
+
+def save_ensemble(path: Path, members: Sequence[str], thresholds: np.ndarray, meta: dict | None = None) -> None:
+    """Make the head at `path` the first member of an ensemble: the heads named in `members` (files beside it)
+    are averaged with it, and `thresholds` (tuned for the average) replace its own when tagging."""
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    blob["ensemble"] = {"members": list(members), "thresholds": [float(t) for t in thresholds]}
+    if meta is not None:
+        blob["meta"] = meta
+    torch.save(blob, path)
+
+
+def _renamed(state: dict[str, torch.Tensor], old: str, new: str) -> dict[str, torch.Tensor]:
+    return {k.replace(f".adapters.{old}.", f".adapters.{new}."): v for k, v in state.items()}
 
 
 def calibrate(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -126,6 +140,7 @@ class ModelTagger:
         self._adapter: str | None = None
         self._memory: ExampleMemory | None = None
         self._meta: dict = {}
+        self._members: list[tuple[SkillHead, str | None, ExampleMemory | None]] = []
         self._lock = threading.Lock()
 
     def _ready(self):
@@ -136,25 +151,40 @@ class ModelTagger:
                         from models.encoder import get_encoder
                         self._encoder = get_encoder()
                     head, thresholds, adapter = load_head(self._head_path)
-                    if adapter["state"]:
-                        from models.lora import load_adapter
-                        load_adapter(self._encoder.model, adapter["name"], adapter["state"],
-                                     adapter["rank"], adapter["alpha"])
-                        self._adapter = adapter["name"]
-                    self._memory = adapter["memory"]
+                    self._adapter, self._memory = self._attach(adapter, adapter["name"]), adapter["memory"]
+                    self._members = [(head, self._adapter, self._memory)]
+                    ensemble = adapter["ensemble"]
+                    if ensemble:  # further members: their own adapter (renamed so names never clash) and memory
+                        for i, name in enumerate(ensemble["members"], 1):
+                            m_head, _, m_adapter = load_head(self._head_path.parent / name)
+                            self._members.append((m_head, self._attach(m_adapter, f"{adapter['name']}_m{i}"),
+                                                  m_adapter["memory"]))
+                        thresholds = np.asarray(ensemble["thresholds"], dtype=np.float32)
                     self._meta = adapter["meta"]
                     self._head, self._thresholds = head, thresholds
         return self._encoder, self._head, self._thresholds
 
+    def _attach(self, adapter: dict, name: str) -> str | None:
+        if not adapter["state"]:
+            return None
+        from models.lora import load_adapter
+        load_adapter(self._encoder.model, name, _renamed(adapter["state"], adapter["name"], name),
+                     adapter["rank"], adapter["alpha"])
+        return name
+
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw per-skill probabilities, shape [n, n_skills]."""
-        encoder, head, _ = self._ready()
+        """Raw per-skill probabilities, shape [n, n_skills] (the mean over the ensemble's members)."""
+        encoder, _, _ = self._ready()
         if not texts:
             return np.zeros((0, len(ALL_SKILLS)), np.float32)
-        emb = torch.from_numpy(encoder.encode(list(texts), adapter=self._adapter))
-        with torch.inference_mode():
-            probs = torch.sigmoid(head(emb)).numpy()
-        return self._memory.blend(probs, emb.numpy()) if self._memory is not None else probs
+        total = None
+        for head, adapter, memory in self._members:
+            emb = torch.from_numpy(encoder.encode(list(texts), adapter=adapter))
+            with torch.inference_mode():
+                probs = torch.sigmoid(head(emb)).numpy()
+            probs = memory.blend(probs, emb.numpy()) if memory is not None else probs
+            total = probs if total is None else total + probs
+        return total / len(self._members)
 
     def rule_skills(self) -> dict[str, list[str]] | None:
         """Per language, the skills whose rule findings the combined tagger adds (chosen when training)."""

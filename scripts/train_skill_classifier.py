@@ -75,6 +75,22 @@ def _length_batches(exs: list[Example], batch: int) -> list[list[int]]:
     return batches
 
 
+def tune_thresholds(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Per skill: the F1-best cut on validation; verdict-deciding skills keep recall ≥ 0.97."""
+    th = np.full(len(ALL_SKILLS), 0.5, dtype=np.float32)
+    for j in range(len(ALL_SKILLS)):
+        if not Y[:, j].any():
+            continue
+        rows = []
+        for g in np.linspace(0.05, 0.9, 35):
+            pred = P[:, j] >= g
+            tp = float((pred & Y[:, j]).sum())
+            p, r = tp / max(1, pred.sum()), tp / max(1, Y[:, j].sum())
+            rows.append((r >= 0.97 or j not in CRITICAL_IDX, 2 * p * r / (p + r) if p + r else 0.0, g))
+        th[j] = max([x for x in rows if x[0]] or rows, key=lambda x: (x[1], x[2]))[2]
+    return th
+
+
 class Trainer:
     """Trains adapter `name` on the shared encoder together with a fresh head."""
 
@@ -172,20 +188,7 @@ class Trainer:
         return float(loss.detach())
 
     def thresholds(self, val: list[Example]) -> np.ndarray:
-        """Per skill: the F1-best cut on validation; verdict-deciding skills keep recall ≥ 0.97."""
-        P, Y = self.probs([e.text for e in val]), np.stack([e.labels for e in val]) == 1
-        th = np.full(len(ALL_SKILLS), 0.5, dtype=np.float32)
-        for j in range(len(ALL_SKILLS)):
-            if not Y[:, j].any():
-                continue
-            rows = []
-            for g in np.linspace(0.05, 0.9, 35):
-                pred = P[:, j] >= g
-                tp = float((pred & Y[:, j]).sum())
-                p, r = tp / max(1, pred.sum()), tp / max(1, Y[:, j].sum())
-                rows.append((r >= 0.97 or j not in CRITICAL_IDX, 2 * p * r / (p + r) if p + r else 0.0, g))
-            th[j] = max([x for x in rows if x[0]] or rows, key=lambda x: (x[1], x[2]))[2]
-        return th
+        return tune_thresholds(self.probs([e.text for e in val]), np.stack([e.labels for e in val]) == 1)
 
     def evaluate(self, th: np.ndarray, exs: list[Example]) -> dict:
         gold = np.stack([e.labels for e in exs]).astype(int)
@@ -229,11 +232,17 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HEAD_FILE,
                     help="where to write the head (an experiment elsewhere leaves the shipped head and card alone)")
     ap.add_argument("--transfer-only", action="store_true", help="train only the English-only head")
+    ap.add_argument("--ensemble-with", type=Path, nargs="+", metavar="HEAD",
+                    help="train nothing: make the head at --out an ensemble with these heads (trained with other seeds; "
+                         "copied beside it), tune thresholds for the average on validation, rewrite the card")
     ap.add_argument("--card-only", action="store_true",
                     help="train nothing: evaluate the heads at --out on the test split and rewrite the model card")
     args = ap.parse_args()
     shipped = args.out.resolve() == HEAD_FILE.resolve()
     en_only_file = EN_ONLY_FILE if shipped else args.out.with_name(args.out.stem + "_en_only.pt")
+    if args.ensemble_with:
+        make_ensemble(args.out, args.ensemble_with)
+        return card_only(args.out, en_only_file, args.esconv_limit) if shipped else None
     if args.card_only:
         return card_only(args.out, en_only_file, args.esconv_limit)
     t0 = time.time()
@@ -259,7 +268,8 @@ def main() -> None:
     main_t.build_memory(split("en", "train") + split("zh", "train"), *knn)
     th = main_t.thresholds(val_all)
     results = {lang: main_t.evaluate(th, split(lang, "test")) for lang in ("en", "zh")}
-    meta = {"trained": time.strftime("%Y-%m-%d"), "epochs": args.epochs, "lr": args.lr, "head_epochs": args.head_epochs,
+    meta = {"trained": time.strftime("%Y-%m-%d"), "seed": args.seed, "epochs": args.epochs, "lr": args.lr,
+            "head_epochs": args.head_epochs,
             "train_examples": len(train_all),
             "val_examples": len(val_all), "adapter_rank": ADAPTER_RANK,
             "knn": {"k": args.knn_k, "tau": args.knn_tau, "mix": args.knn_mix},
@@ -289,9 +299,31 @@ def train_transfer(args, split, public, public_big, path: Path, meta: dict, resu
     en_t.save(path, en_th, {**meta, "note": "English-only, for the transfer figure"})
 
 
+def make_ensemble(head_file: Path, others: list[Path]) -> None:
+    """Average the head at `head_file` with `others`; thresholds for the average are tuned on validation."""
+    import shutil
+
+    from models.skill_classifier import ModelTagger, save_ensemble
+    names = []
+    for i, other in enumerate(others, 1):
+        name = f"{head_file.stem}_m{i}.pt"
+        if other.resolve() != (head_file.parent / name).resolve():
+            shutil.copyfile(other, head_file.parent / name)
+        names.append(name)
+    blob = torch.load(head_file, map_location="cpu", weights_only=True)
+    save_ensemble(head_file, names, blob["thresholds"])  # the members' average; thresholds tuned next
+    val = [e for lang in ("en", "zh") for e in own_utterances(lang) if e.split == "val"]
+    probs = ModelTagger(head_path=head_file).probabilities([e.text for e in val])
+    th = tune_thresholds(probs, np.stack([e.labels for e in val]) == 1)
+    meta = {**blob["meta"], "ensemble_seeds": [blob["meta"].get("seed", 0)] + [
+        torch.load(o, map_location="cpu", weights_only=True)["meta"].get("seed") for o in others]}
+    save_ensemble(head_file, names, th, meta)
+    print(f"{head_file}: ensemble of {1 + len(names)} heads, thresholds tuned on {len(val)} validation lines")
+
+
 def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
     """Rewrite the model card from saved heads (e.g. after copying an experiment's heads into place)."""
-    from models.skill_classifier import ModelTagger, load_head
+    from models.skill_classifier import ModelTagger
 
     own = {lang: own_utterances(lang) for lang in ("en", "zh")}
     blob = torch.load(head_file, map_location="cpu", weights_only=True)
@@ -303,8 +335,10 @@ def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
 
     def table(path: Path, lang: str) -> dict:
         exs = [e for e in own[lang] if e.split == "test"]
-        probs = ModelTagger(head_path=path).probabilities([e.text for e in exs])
-        return per_skill((probs >= load_head(path)[1]).astype(int), np.stack([e.labels for e in exs]).astype(int))
+        tagger = ModelTagger(head_path=path)
+        probs = tagger.probabilities([e.text for e in exs])
+        thresholds = tagger._ready()[2]  # an ensemble's own thresholds, not its first member's
+        return per_skill((probs >= thresholds).astype(int), np.stack([e.labels for e in exs]).astype(int))
 
     results = {lang: table(head_file, lang) for lang in ("en", "zh")}
     if en_only_file.is_file():
@@ -320,6 +354,10 @@ def write_card(meta: dict, tables: str, own: dict, public: list[Example]) -> Non
     counts = {s: sum(1 for e in public if e.source == s) for s in ("esconv", "feedback")}
     crit = sorted(s.value for s in CRITICAL_SKILLS)
     knn = meta.get("knn") or {"k": 0, "tau": 0.0, "mix": 1.0}
+    seeds = meta.get("ensemble_seeds")
+    ensemble_text = (f"The shipped tagger is an ensemble of {len(seeds)} adapter + head + memory sets trained by this same "
+                     f"recipe with seeds {seeds} (`skill_head.pt` and `skill_head_m*.pt`): their probabilities are "
+                     "averaged and the thresholds above are tuned on validation for the average.\n" if seeds else "")
     rule_counts = ", ".join(f"{lang}: {len(v)} skills" for lang, v in (meta.get("rule_skills") or {}).items())
     CARD.write_text(f"""# Skill classifier — model card
 
@@ -356,7 +394,7 @@ validation split of an earlier run, tuning thresholds on one half and scoring th
 The combined tagger (the app's default) adds the rule tagger's findings to the model's for the verdict-deciding
 skills, and for the other skills only where the rules were at least {RULE_PRECISION:.0%} precise on the validation
 split of that language ({rule_counts}).
-The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line and
+{ensemble_text}The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line and
 evaluated on the Chinese test split: cross-lingual transfer through the multilingual encoder.
 
 ## Results (test split, never trained or tuned on) — trained {meta['trained']}

@@ -80,12 +80,40 @@ def test_shipped_head_blends_head_and_memory(model):
     texts = ["Would you be willing to let me call an ambulance for you now?", "你是不是觉得活着没意思了？"]
     model.tag(texts)
     assert model._memory is not None and model._memory.emb.shape[0] > 1000
-    emb = get_encoder().encode(texts, adapter=model._adapter)
-    with torch.inference_mode():
-        head = torch.sigmoid(model._head(torch.from_numpy(emb))).numpy()
-    blended = model.probabilities(texts)
-    assert np.allclose(blended, model._memory.blend(head, emb), atol=1e-5)
-    assert not np.allclose(blended, head, atol=1e-3)
+    members = []
+    for head, adapter, memory in model._members:  # one set, or an ensemble's: each blends head and memory
+        emb = get_encoder().encode(texts, adapter=adapter)
+        with torch.inference_mode():
+            raw = torch.sigmoid(head(torch.from_numpy(emb))).numpy()
+        members.append(memory.blend(raw, emb))
+        assert not np.allclose(members[-1], raw, atol=1e-3)
+    assert np.allclose(model.probabilities(texts), np.mean(members, axis=0), atol=1e-5)
+
+
+def test_an_ensemble_averages_its_members_under_its_own_thresholds(model, tmp_path):
+    import shutil
+    import torch
+    from models.skill_classifier import HEAD_FILE, ModelTagger, save_ensemble
+    first, second = tmp_path / "a.pt", tmp_path / "b.pt"
+    shutil.copyfile(HEAD_FILE, first)
+    shutil.copyfile(HEAD_FILE, second)
+    blob = torch.load(first, weights_only=True)
+    blob.pop("ensemble", None)
+    torch.save(blob, first)
+    single = ModelTagger(head_path=first)
+    texts = ["Are you thinking about killing yourself?", "给我闭嘴。"]
+    alone = single.probabilities(texts)
+    custom = np.linspace(0.1, 0.8, len(ALL_SKILLS))
+    save_ensemble(first, ["b.pt"], custom)
+    pair = ModelTagger(head_path=first)
+    pair._ready()
+    # b.pt (the same weights) joins under a renamed adapter, so the average equals the single head
+    assert len(pair._members) == 2 and pair._members[1][1] != pair._members[0][1]
+    assert np.allclose(pair.probabilities(texts), alone, atol=1e-4)
+    assert np.allclose(pair._ready()[2], custom, atol=1e-6)
+    second.unlink()
+    with pytest.raises(FileNotFoundError, match="b.pt"):
+        ModelTagger(head_path=first).probabilities(texts)
 
 
 def test_probabilities_are_per_skill_and_calibrated(model):
