@@ -369,3 +369,26 @@ def test_reported_cases(text, lang, must, must_not):
 @pytest.mark.parametrize("text,lang,must,must_not", VARIANTS)
 def test_variant_cases(text, lang, must, must_not):
     _check(text, lang, must, must_not)
+
+
+# Contempt worded as a jibe, a sneer or a brush-off (the contempt rule in models/data/README.md), with the
+# neighbours that must stay clear of it. Written for the rule, not taken from the data set.
+CONTEMPT = [
+    ("她不回你消息就哭成这样，也太矫情了吧。", "zh", {"hostile_insult"}, set()),
+    ("跟我说这些干嘛，关我啥事。", "zh", {"hostile_insult"}, set()),
+    ("又来了，有完没完？", "zh", {"hostile_insult"}, set()),
+    ("你一个大小伙子哭给谁看呢？", "zh", {"hostile_insult"}, set()),
+    ("想哭就哭吧，没人会说你矫情。", "zh", {"validation_empathy"}, {"hostile_insult"}),
+    ("嗯，不着急，我有的是时间陪您。", "zh", {"patience_silence"}, {"hostile_insult"}),
+    ("Oh, big deal, so he didn't text back.", "en", {"hostile_insult"}, set()),
+    ("I haven't got all night, mate.", "en", {"hostile_insult"}, set()),
+    ("Stop wasting my time and say what you want.", "en", {"hostile_insult"}, set()),
+    ("You're being so dramatic about a parking fine.", "en", {"hostile_insult"}, set()),
+    ("We have all the time you need; it's not a big deal if you pause.", "en", set(), {"hostile_insult"}),
+    ("You'll get over it in time, you're young.", "en", set(), {"hostile_insult"}),
+]
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", CONTEMPT)
+def test_contempt_cases(text, lang, must, must_not):
+    _check(text, lang, must, must_not)
