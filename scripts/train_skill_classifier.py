@@ -75,19 +75,30 @@ def _length_batches(exs: list[Example], batch: int) -> list[list[int]]:
     return batches
 
 
+RECALL_TARGET = 0.97  # a verdict-deciding skill's threshold keeps at least this validation recall where it can
+PRECISION_FLOOR = 0.5  # where it cannot: the most recall with at least this precision
+
+
 def tune_thresholds(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Per skill: the F1-best cut on validation; verdict-deciding skills keep recall ≥ 0.97."""
+    """Per skill: the F1-best cut on validation. A verdict-deciding skill (a miss passes a harmful call) keeps
+    recall ≥ RECALL_TARGET, or, where no cut reaches it, the most recall at precision ≥ PRECISION_FLOOR."""
     th = np.full(len(ALL_SKILLS), 0.5, dtype=np.float32)
     for j in range(len(ALL_SKILLS)):
         if not Y[:, j].any():
             continue
-        rows = []
-        for g in np.linspace(0.05, 0.9, 35):
+        rows = []  # (precision, recall, F1, cut)
+        for g in np.linspace(0.01, 0.9, 90):
             pred = P[:, j] >= g
             tp = float((pred & Y[:, j]).sum())
             p, r = tp / max(1, pred.sum()), tp / max(1, Y[:, j].sum())
-            rows.append((r >= 0.97 or j not in CRITICAL_IDX, 2 * p * r / (p + r) if p + r else 0.0, g))
-        th[j] = max([x for x in rows if x[0]] or rows, key=lambda x: (x[1], x[2]))[2]
+            rows.append((p, r, 2 * p * r / (p + r) if p + r else 0.0, g))
+        best_f1 = max(rows, key=lambda x: (x[2], x[3]))
+        if j in CRITICAL_IDX:
+            reach = [x for x in rows if x[1] >= RECALL_TARGET]
+            floor = [x for x in rows if x[0] >= PRECISION_FLOOR]
+            best_f1 = (max(reach, key=lambda x: (x[2], x[3])) if reach
+                       else max(floor, key=lambda x: (x[1], x[3])) if floor else best_f1)
+        th[j] = best_f1[3]
     return th
 
 
@@ -389,7 +400,8 @@ authored utterances plus a smaller public sample ({meta['epochs']} epochs, one-c
 {meta.get('lr', 5e-4)}); the state with the best validation macro-F1 (including the stage-1 state) is kept. Then the
 memory is built from the training lines (never validation or test lines), and per-skill thresholds are tuned on
 the validation split for the blended probability (F1-best; the verdict-deciding skills {crit} keep validation
-recall ≥ 0.97 where any threshold reaches it). The memory settings (k, temperature, mix) were chosen on the
+recall ≥ {RECALL_TARGET} where any threshold reaches it, and otherwise take the most recall at precision ≥
+{PRECISION_FLOOR}: a missed insult or secrecy promise passes a harmful call, a false flag goes to the supervisor). The memory settings (k, temperature, mix) were chosen on the
 validation split of an earlier run, tuning thresholds on one half and scoring the other.
 The combined tagger (the app's default) adds the rule tagger's findings to the model's for the verdict-deciding
 skills, and for the other skills only where the rules were at least {RULE_PRECISION:.0%} precise on the validation
