@@ -191,6 +191,10 @@ class ModelTagger:
         self._ready()
         return self._meta.get("rule_skills")
 
+    def tag_each(self, texts: Sequence[str], contexts: Sequence[TagContext | None]) -> list[Tagging]:
+        """Texts with their own contexts, in one batch (the model does not read the context)."""
+        return self.tag(texts)
+
     def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[Tagging]:
         probs = self.probabilities(texts)
         conf = calibrate(probs, self._thresholds)
@@ -238,15 +242,27 @@ class CombinedTagger:
         return frozenset().union(*map(frozenset, chosen.values()))
 
     def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[Tagging]:
-        out = []
         trusted = self.trusted(context.lang if context is not None else None)
-        for m, r in zip(self.model.tag(texts, context), self.rules.tag(texts, context)):
-            merged = {k: v for k, v in m.items() if k in r or not (OPPOSITES.get(k, frozenset()) & r.keys())}
-            for k, v in r.items():
-                if trusted is None or k in trusted:
-                    merged[k] = max(v, merged.get(k, 0.0))
-            out.append(merged)
+        return [self._merge(m, r, trusted)
+                for m, r in zip(self.model.tag(texts, context), self.rules.tag(texts, context))]
+
+    def tag_each(self, texts: Sequence[str], contexts: Sequence[TagContext | None]) -> list[Tagging]:
+        """Texts with their own contexts: the model tags them in one batch, the rules one by one."""
+        from simulator.tagging import tag_in_contexts
+        model = tag_in_contexts(self.model, texts, contexts)
+        out = []
+        for text, ctx, m in zip(texts, contexts, model):
+            r = self.rules.tag([text], ctx)[0]
+            out.append(self._merge(m, r, self.trusted(ctx.lang if ctx is not None else None)))
         return out
+
+    @staticmethod
+    def _merge(m: Tagging, r: Tagging, trusted: frozenset[str] | None) -> Tagging:
+        merged = {k: v for k, v in m.items() if k in r or not (OPPOSITES.get(k, frozenset()) & r.keys())}
+        for k, v in r.items():
+            if trusted is None or k in trusted:
+                merged[k] = max(v, merged.get(k, 0.0))
+        return merged
 
 
 @register_tagger("model")

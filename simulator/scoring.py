@@ -12,7 +12,7 @@ from simulator.conditions import (  # noqa: F401  (re-exported: the scoring API)
     CONDITIONS, THRESHOLD, CallView, caller_spoke, check_condition, evaluate, has_words)
 from simulator.scenario import Rubric, RubricItem, Scenario
 from simulator.skills import Skill
-from simulator.tagging import CallerEventDetector, SkillTagger, TagContext
+from simulator.tagging import CallerEventDetector, SkillTagger, TagContext, tag_in_contexts
 from simulator.transcript import Transcript, Turn
 
 
@@ -95,12 +95,14 @@ def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
     tagged: dict[int, Mapping[str, float]] = {}
     if tagger is not None:
         last_caller: str | None = None
+        contexts: dict[int, TagContext] = {}
         for i, t in enumerate(turns):  # the same context a live call gives the tagger
             if t.speaker == "caller" and t.text:
                 last_caller = t.text
             elif i in speech:
-                ctx = TagContext(transcript.lang, transcript.caller_type, last_caller)
-                tagged[i] = tagger.tag([t.text], ctx)[0]
+                contexts[i] = TagContext(transcript.lang, transcript.caller_type, last_caller)
+        tagged = dict(zip(contexts, tag_in_contexts(tagger, [turns[i].text for i in contexts],
+                                                    list(contexts.values()))))
     skills, events = [], []
     for i, t in enumerate(turns):
         conf = tagged.get(i, t.skills)

@@ -28,6 +28,19 @@ class SkillTagger(Protocol):
         ...
 
 
+def tag_in_contexts(tagger: SkillTagger, texts: Sequence[str], contexts: Sequence[TagContext]) -> list[Tagging]:
+    """Tag texts that each have their own context (e.g. the turns of a transcript), in one pass when the
+    tagger offers `tag_each` (a model tags a batch far faster than turn by turn), else one text at a time."""
+    if len(texts) != len(contexts):
+        raise ValueError(f"{len(texts)} texts but {len(contexts)} contexts")
+    if not texts:
+        return []
+    each = getattr(tagger, "tag_each", None)
+    if callable(each):
+        return each(texts, contexts)
+    return [tagger.tag([text], ctx)[0] for text, ctx in zip(texts, contexts)]
+
+
 # Caller events: what a caller reveals. Scripted/model callers emit them; the
 # CallerEventDetector reads them from words in transcripts that carry none.
 EVENTS: tuple[str, ...] = (

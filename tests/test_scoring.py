@@ -413,3 +413,27 @@ def test_general_rubric_separates_good_and_bad_paths(sid: str, lang: str, librar
     for name, bad in reports.items():
         assert bad.score < good.score - 10, (name, bad.score, good.score)
         assert bad.verdict == "fail", (name, bad.score)
+
+
+def test_tag_in_contexts_falls_back_to_one_text_at_a_time_and_checks_lengths():
+    import pytest
+
+    from simulator.tagging import TagContext, tag_in_contexts
+
+    class Echo:  # no tag_each: each text is tagged alone, with its own context
+        name = "echo"
+
+        def __init__(self):
+            self.calls = []
+
+        def tag(self, texts, context=None):
+            self.calls.append((list(texts), context.lang))
+            return [{"closing": 0.9} if context.lang == "en" else {"greeting_identify": 0.8} for _ in texts]
+
+    echo = Echo()
+    out = tag_in_contexts(echo, ["bye", "你好"], [TagContext(lang="en"), TagContext(lang="zh")])
+    assert out == [{"closing": 0.9}, {"greeting_identify": 0.8}]
+    assert echo.calls == [(["bye"], "en"), (["你好"], "zh")]
+    assert tag_in_contexts(echo, [], []) == []
+    with pytest.raises(ValueError, match="2 texts but 1 contexts"):
+        tag_in_contexts(echo, ["a", "b"], [TagContext()])

@@ -186,3 +186,26 @@ def test_shipped_head_trusts_the_rules_for_every_verdict_deciding_skill(model):
     assert set(chosen) == {"en", "zh"}
     for lang, skills in chosen.items():
         assert {s.value for s in CRITICAL_SKILLS} <= set(skills) < set(ALL_SKILLS), lang
+
+
+def test_scoring_tags_a_call_in_one_batch_with_each_turns_own_context(model):
+    from pathlib import Path
+
+    from models.skill_classifier import CombinedTagger
+    from simulator.scoring import build_view
+    from simulator.transcript import Transcript
+
+    calls = sorted((Path(__file__).parent / "data" / "labelled_calls").glob("*_zh_*.json"))[:2]
+    calls += sorted((Path(__file__).parent / "data" / "labelled_calls").glob("*_en_*.json"))[:2]
+    combined = CombinedTagger(model=model)
+
+    class OneByOne:  # the same tagger without tag_each: the scorer falls back to turn-by-turn tagging
+        name = "one-by-one"
+
+        def tag(self, texts, context=None):
+            return combined.tag(texts, context)
+
+    for path in calls:
+        tr = Transcript.load(path)
+        batched, single = build_view(tr, combined), build_view(tr, OneByOne())
+        assert batched.skills == single.skills and any(batched.skills), path.name
