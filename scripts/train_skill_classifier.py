@@ -76,29 +76,25 @@ def _length_batches(exs: list[Example], batch: int) -> list[list[int]]:
 
 
 RECALL_TARGET = 0.97  # a verdict-deciding skill's threshold keeps at least this validation recall where it can
-PRECISION_FLOOR = 0.5  # where it cannot: the most recall with at least this precision
 
 
 def tune_thresholds(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Per skill: the F1-best cut on validation. A verdict-deciding skill (a miss passes a harmful call) keeps
-    recall ≥ RECALL_TARGET, or, where no cut reaches it, the most recall at precision ≥ PRECISION_FLOOR."""
+    """Per skill: the F1-best cut on validation. A verdict-deciding skill keeps recall ≥ RECALL_TARGET where some
+    cut reaches it, else it too takes the F1-best cut. (Taking the most recall at precision ≥ 0.5 instead was
+    tried: hostile_insult recall on utterances rose, but 5 of the 48 labelled calls then failed an insult they
+    did not contain — per-turn false flags compound over a call.)"""
     th = np.full(len(ALL_SKILLS), 0.5, dtype=np.float32)
     for j in range(len(ALL_SKILLS)):
         if not Y[:, j].any():
             continue
-        rows = []  # (precision, recall, F1, cut)
+        rows = []  # (recall, F1, cut)
         for g in np.linspace(0.01, 0.9, 90):
             pred = P[:, j] >= g
             tp = float((pred & Y[:, j]).sum())
             p, r = tp / max(1, pred.sum()), tp / max(1, Y[:, j].sum())
-            rows.append((p, r, 2 * p * r / (p + r) if p + r else 0.0, g))
-        best_f1 = max(rows, key=lambda x: (x[2], x[3]))
-        if j in CRITICAL_IDX:
-            reach = [x for x in rows if x[1] >= RECALL_TARGET]
-            floor = [x for x in rows if x[0] >= PRECISION_FLOOR]
-            best_f1 = (max(reach, key=lambda x: (x[2], x[3])) if reach
-                       else max(floor, key=lambda x: (x[1], x[3])) if floor else best_f1)
-        th[j] = best_f1[3]
+            rows.append((r, 2 * p * r / (p + r) if p + r else 0.0, g))
+        reach = [x for x in rows if x[0] >= RECALL_TARGET] if j in CRITICAL_IDX else rows
+        th[j] = max(reach or rows, key=lambda x: (x[1], x[2]))[2]
     return th
 
 
@@ -400,8 +396,9 @@ authored utterances plus a smaller public sample ({meta['epochs']} epochs, one-c
 {meta.get('lr', 5e-4)}); the state with the best validation macro-F1 (including the stage-1 state) is kept. Then the
 memory is built from the training lines (never validation or test lines), and per-skill thresholds are tuned on
 the validation split for the blended probability (F1-best; the verdict-deciding skills {crit} keep validation
-recall ≥ {RECALL_TARGET} where any threshold reaches it, and otherwise take the most recall at precision ≥
-{PRECISION_FLOOR}: a missed insult or secrecy promise passes a harmful call, a false flag goes to the supervisor). The memory settings (k, temperature, mix) were chosen on the
+recall ≥ {RECALL_TARGET} where any threshold reaches it; where none does they take the F1-best cut too: taking the
+most recall at precision ≥ 0.5 instead raised hostile_insult recall on these utterances, but made the scorer fail
+5 of the 48 labelled calls for an insult they did not contain). The memory settings (k, temperature, mix) were chosen on the
 validation split of an earlier run, tuning thresholds on one half and scoring the other.
 The combined tagger (the app's default) adds the rule tagger's findings to the model's for the verdict-deciding
 skills, and for the other skills only where the rules were at least {RULE_PRECISION:.0%} precise on the validation

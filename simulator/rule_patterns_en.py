@@ -226,7 +226,7 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(so|being) dramatic\b|\bdrama (llama|queen)|\bstop this drama\b|\b(haven't|have not) got all (day|night)\b|"
          r"\bdon't have all (day|night)\b|\b(don't|do not) have time for (this|you|drama)\b|\bwast(e|ing) (my|our|the) (time|line)\b|"
          r"\bjust get over it\b|\bget over it already\b|\bwelcome to adulthood\b|\bbig deal\b|\bcall the news\b|\btiny violin\b|\ba medal\b|\bbravo\b|"
-         r"\bwell done you\b|\blucky me\b|\briveting\b|\bcouldn't care less\b|\bnobody cares\b|\bmake me sick\b|"
+         r"\bwell done you\b|\blucky me\b|\briveting\b|\bcouldn't care less\b|\bnobody cares about (you|your)\b|\bmake me sick\b|"
          r"\bsick of (you|people like you)\b|\bdoing my head in\b|\bheard it all before\b|\bis getting old\b|\byou're a lot\b|"
          r"\bcrocodile tears\b|\ba you problem\b|\b(this|so) dense\b|\bare you thick\b|\btalking to a wall\b|\bmuppet\b|"
          r"\bpoor you\b|\bwhat nonsense\b|\btimepass\b|\b(is this|are you) seriously\b|\bcan't do anything right\b|"
