@@ -386,6 +386,8 @@ CONTEMPT = [
     ("You're being so dramatic about a parking fine.", "en", {"hostile_insult"}, set()),
     ("We have all the time you need; it's not a big deal if you pause.", "en", set(), {"hostile_insult"}),
     ("You'll get over it in time, you're young.", "en", set(), {"hostile_insult"}),
+    ("嗯，我在。", "zh", {"patience_silence"}, {"pressuring"}),
+    ("不出声也没关系，我陪你坐一会儿。", "zh", {"patience_silence"}, {"pressuring"}),
 ]
 
 
