@@ -151,23 +151,29 @@ class ModelTagger:
                         from models.encoder import get_encoder
                         self._encoder = get_encoder()
                     head, thresholds, adapter = load_head(self._head_path)
-                    self._adapter, self._memory = self._attach(adapter, adapter["name"]), adapter["memory"]
+                    self._adapter, self._memory = self._attach(adapter, self._head_path), adapter["memory"]
                     self._members = [(head, self._adapter, self._memory)]
                     ensemble = adapter["ensemble"]
-                    if ensemble:  # further members: their own adapter (renamed so names never clash) and memory
-                        for i, name in enumerate(ensemble["members"], 1):
+                    if ensemble:  # further members, each with its own adapter and memory
+                        for name in ensemble["members"]:
                             m_head, _, m_adapter = load_head(self._head_path.parent / name)
-                            self._members.append((m_head, self._attach(m_adapter, f"{adapter['name']}_m{i}"),
+                            self._members.append((m_head, self._attach(m_adapter, self._head_path.parent / name),
                                                   m_adapter["memory"]))
                         thresholds = np.asarray(ensemble["thresholds"], dtype=np.float32)
                     self._meta = adapter["meta"]
                     self._head, self._thresholds = head, thresholds
         return self._encoder, self._head, self._thresholds
 
-    def _attach(self, adapter: dict, name: str) -> str | None:
+    def _attach(self, adapter: dict, path: Path) -> str | None:
+        """Put a head file's adapter on the shared encoder under a name of its own: taggers share one encoder,
+        and heads trained under the same adapter name (an ensemble's seeds, an experiment) must not overwrite
+        each other's weights there."""
         if not adapter["state"]:
             return None
+        import hashlib
+
         from models.lora import load_adapter
+        name = f"{adapter['name']}_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}"
         load_adapter(self._encoder.model, name, _renamed(adapter["state"], adapter["name"], name),
                      adapter["rank"], adapter["alpha"])
         return name
@@ -250,11 +256,10 @@ class CombinedTagger:
         """Texts with their own contexts: the model tags them in one batch, the rules one by one."""
         from simulator.tagging import tag_in_contexts
         model = tag_in_contexts(self.model, texts, contexts)
-        out = []
-        for text, ctx, m in zip(texts, contexts, model):
-            r = self.rules.tag([text], ctx)[0]
-            out.append(self._merge(m, r, self.trusted(ctx.lang if ctx is not None else None)))
-        return out
+        langs = [ctx.lang if ctx is not None else None for ctx in contexts]
+        trusted = {lang: self.trusted(lang) for lang in set(langs)}
+        return [self._merge(m, self.rules.tag([text], ctx)[0], trusted[lang])
+                for text, ctx, lang, m in zip(texts, contexts, langs, model)]
 
     @staticmethod
     def _merge(m: Tagging, r: Tagging, trusted: frozenset[str] | None) -> Tagging:

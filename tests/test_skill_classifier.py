@@ -100,8 +100,9 @@ def test_an_ensemble_averages_its_members_under_its_own_thresholds(model, tmp_pa
     blob = torch.load(first, weights_only=True)
     blob.pop("ensemble", None)
     torch.save(blob, first)
-    single = ModelTagger(head_path=first)
     texts = ["Are you thinking about killing yourself?", "给我闭嘴。"]
+    before = model.probabilities(texts)
+    single = ModelTagger(head_path=first)
     alone = single.probabilities(texts)
     custom = np.linspace(0.1, 0.8, len(ALL_SKILLS))
     save_ensemble(first, ["b.pt"], custom)
@@ -111,6 +112,8 @@ def test_an_ensemble_averages_its_members_under_its_own_thresholds(model, tmp_pa
     assert len(pair._members) == 2 and pair._members[1][1] != pair._members[0][1]
     assert np.allclose(pair.probabilities(texts), alone, atol=1e-4)
     assert np.allclose(pair._ready()[2], custom, atol=1e-6)
+    # the copies' adapters sit on the shared encoder under names of their own: the shipped tagger is unchanged
+    assert np.allclose(model.probabilities(texts), before, atol=1e-6)
     second.unlink()
     with pytest.raises(FileNotFoundError, match="b.pt"):
         ModelTagger(head_path=first).probabilities(texts)
