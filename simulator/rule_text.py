@@ -15,6 +15,10 @@ _EN_NEGATION = re.compile(
     r"\b(not|never|no|nobody|neither|nor|without|don't|dont|doesn't|didn't|won't|wouldn't|"
     r"isn't|aren't|wasn't|haven't|hasn't|can't|cannot|couldn't|shouldn't)\b|n't\b", re.I)
 _ZH_NEGATION = re.compile(r"不|没|别|无|非|未|勿|绝不|从不|从没")
+# A first-person denial frames a longer stretch: "我没觉得你在捣乱", "我可不是说你矫情", "我从来没嫌你烦".
+# (Second person stays out: "你不觉得丢人吗" is a jibe, not a denial.)
+_ZH_DENIAL = re.compile(r"我(们)?(可|也|并|真|从来|一点)?(都|也)?(不|没|没有|从不|从没|从来没)(有)?"
+                        r"(觉得|认为|是说|说过?|嫌|怪|想说)")
 
 _EN_QUESTION_START = re.compile(
     r"^\s*(and |so |but |ok(ay)?,? |also,? |now,? )?(do|does|did|are|is|was|were|have|has|had|can|could|"
@@ -78,7 +82,8 @@ def clause_before(text: str, start: int, width: int) -> str:
 def negated(text: str, start: int, lang: str) -> bool:
     """Whether a negation word sits just before `start` within the same clause."""
     if lang == "zh":
-        return bool(_ZH_NEGATION.search(clause_before(text, start, 4)))
+        return bool(_ZH_NEGATION.search(clause_before(text, start, 4))
+                    or _ZH_DENIAL.search(clause_before(text, start, 14)))
     return bool(_EN_NEGATION.search(clause_before(text, start, 28)))
 
 

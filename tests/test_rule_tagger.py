@@ -388,6 +388,12 @@ CONTEMPT = [
     ("You'll get over it in time, you're young.", "en", set(), {"hostile_insult"}),
     ("嗯，我在。", "zh", {"patience_silence"}, {"pressuring"}),
     ("不出声也没关系，我陪你坐一会儿。", "zh", {"patience_silence"}, {"pressuring"}),
+    # a first-person denial covers the rest of its clause; a second-person jibe does not deny anything
+    ("我从来没觉得你是在捣乱，你能打来挺好的。", "zh", set(), {"hostile_insult"}),
+    ("我可不是说你矫情。", "zh", set(), {"hostile_insult"}),
+    ("我没嫌你烦，慢慢说。", "zh", set(), {"hostile_insult"}),
+    ("你就是打来捣乱的吧？", "zh", {"hostile_insult"}, set()),
+    ("我不觉得累，你就是矫情。", "zh", {"hostile_insult"}, set()),
 ]
 
 
