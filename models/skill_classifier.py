@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from simulator.conditions import REVIEW
 from simulator.skills import ALL_SKILLS
 from simulator.tagging import SkillTagger, TagContext, Tagging, register_tagger
 
@@ -120,11 +121,28 @@ def _renamed(state: dict[str, torch.Tensor], old: str, new: str) -> dict[str, to
     return {k.replace(f".adapters.{old}.", f".adapters.{new}."): v for k, v in state.items()}
 
 
-def calibrate(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Map probabilities so each skill's tuned threshold lands on 0.5 (the scorer's cut)."""
+def calibrate(probs: np.ndarray, thresholds: np.ndarray, review: np.ndarray | None = None) -> np.ndarray:
+    """Map probabilities so each skill's tuned threshold lands on 0.5 (the scorer's cut) and, for a skill with a
+    review cut (NaN: none) below its threshold, the review cut lands on REVIEW (uncertain, flagged, not counted)."""
     low = 0.5 * probs / np.maximum(thresholds, 1e-6)
     high = 0.5 + 0.5 * (probs - thresholds) / np.maximum(1 - thresholds, 1e-6)
-    return np.where(probs < thresholds, low, high)
+    out = np.where(probs < thresholds, low, high)
+    if review is None:
+        return out
+    has = ~np.isnan(review) & (np.nan_to_num(review, nan=1.0) < thresholds)
+    cut = np.where(has, review, 1.0)
+    below = REVIEW * probs / np.maximum(cut, 1e-6)
+    between = REVIEW + (0.5 - REVIEW) * (probs - cut) / np.maximum(thresholds - cut, 1e-6)
+    return np.where(has & (probs < thresholds), np.where(probs < cut, below, between), out)
+
+
+def review_cuts(meta: dict) -> np.ndarray:
+    """The per-skill review cuts stored in a head's metadata (NaN where a skill has none)."""
+    cuts = np.full(len(ALL_SKILLS), np.nan, dtype=np.float32)
+    for skill, cut in (meta.get("review_thresholds") or {}).items():
+        if skill in ALL_SKILLS:
+            cuts[ALL_SKILLS.index(skill)] = cut
+    return cuts
 
 
 class ModelTagger:
@@ -140,6 +158,7 @@ class ModelTagger:
         self._adapter: str | None = None
         self._memory: ExampleMemory | None = None
         self._meta: dict = {}
+        self._review: np.ndarray | None = None
         self._members: list[tuple[SkillHead, str | None, ExampleMemory | None]] = []
         self._lock = threading.Lock()
 
@@ -161,6 +180,7 @@ class ModelTagger:
                                                   m_adapter["memory"]))
                         thresholds = np.asarray(ensemble["thresholds"], dtype=np.float32)
                     self._meta = adapter["meta"]
+                    self._review = review_cuts(self._meta)
                     self._head, self._thresholds = head, thresholds
         return self._encoder, self._head, self._thresholds
 
@@ -202,9 +222,13 @@ class ModelTagger:
         return self.tag(texts)
 
     def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[Tagging]:
+        """Skills read at 0.5 or above; also, for the skills with a review cut (the verdict-deciding ones),
+        uncertain readings at REVIEW or above, which the scorer flags for a supervisor but does not count."""
         probs = self.probabilities(texts)
-        conf = calibrate(probs, self._thresholds)
-        return [{ALL_SKILLS[j]: float(row[j]) for j in np.flatnonzero(row >= 0.5)} for row in conf]
+        conf = calibrate(probs, self._thresholds, self._review)
+        reviewed = ~np.isnan(self._review)
+        return [{ALL_SKILLS[j]: float(row[j]) for j in np.flatnonzero((row >= 0.5) | (reviewed & (row >= REVIEW)))}
+                for row in conf]
 
 
 # A turn that the rules read as the opposite of a negative skill vetoes the model's reading of it

@@ -17,18 +17,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
 from models.skill_classifier import HEAD_FILE, CombinedTagger, ModelTagger  # noqa: E402
 from models.skill_data import own_utterances  # noqa: E402
+from simulator.conditions import REVIEW  # noqa: E402
 from simulator.rule_tagger import RuleTagger  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
 from simulator.tagging import TagContext  # noqa: E402
 
 
-def predict(tagger, texts: list[str], lang: str) -> np.ndarray:
+def predict(tagger, texts: list[str], lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """The skills read at the scorer's cut (0.5), and those read at REVIEW or above (counted or uncertain)."""
     out = np.zeros((len(texts), len(ALL_SKILLS)), dtype=int)
+    flagged = np.zeros_like(out)
     for i, tags in enumerate(tagger.tag(texts, TagContext(lang=lang))):
         for s, c in tags.items():
-            if c >= 0.5:
-                out[i, ALL_SKILLS.index(s)] = 1
-    return out
+            out[i, ALL_SKILLS.index(s)] = int(c >= 0.5)
+            flagged[i, ALL_SKILLS.index(s)] = int(c >= REVIEW)
+    return out, flagged
 
 
 def main() -> None:
@@ -49,9 +52,15 @@ def main() -> None:
         if lang == "zh" and en_only is not None:
             runs["en-trained→zh"] = en_only
         for name, tagger in runs.items():
-            table = per_skill(predict(tagger, [e.text for e in exs], lang), gold)
+            counted, flagged = predict(tagger, [e.text for e in exs], lang)
+            table = per_skill(counted, gold)
             crit = {s.value: round(table[s.value]["recall"], 3) for s in sorted(CRITICAL_SKILLS)}
             summary.append(f"{lang} {name:14s} n={len(exs):4d} macro-F1 {macro_f1(table):.3f}  critical recall {crit}")
+            if (flagged != counted).any():  # the uncertain tier: flagged for a supervisor, not counted
+                wide = per_skill(flagged, gold)
+                summary.append(f"{lang} {name:14s} counting uncertain readings too: critical recall "
+                               f"{ {s.value: round(wide[s.value]['recall'], 3) for s in sorted(CRITICAL_SKILLS)} } "
+                               f"precision { {s.value: round(wide[s.value]['precision'], 3) for s in sorted(CRITICAL_SKILLS)} }")
             if not args.quiet:
                 print(format_table(table, f"{lang} · {name} · {args.split} split") + "\n")
     print("\n".join(summary))

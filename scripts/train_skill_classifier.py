@@ -98,6 +98,30 @@ def tune_thresholds(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return th
 
 
+REVIEW_PRECISION = 0.5  # a review cut keeps at least this validation precision
+
+
+def tune_review_cuts(P: np.ndarray, Y: np.ndarray, thresholds: np.ndarray) -> dict[str, float]:
+    """Per verdict-deciding skill: a cut below its threshold where readings become *uncertain* (flagged for a
+    supervisor, not counted): the one with the most validation recall at precision ≥ REVIEW_PRECISION. A skill
+    gets none when no lower cut adds recall at that precision."""
+    cuts = {}
+    for j in CRITICAL_IDX:
+        if not Y[:, j].any():
+            continue
+        recall_at = lambda g: float((P[:, j] >= g)[Y[:, j]].mean())  # noqa: E731
+        best = None
+        for g in np.linspace(0.01, 0.9, 90):
+            pred = P[:, j] >= g
+            if g >= thresholds[j] or not pred.any() or (pred & Y[:, j]).sum() / pred.sum() < REVIEW_PRECISION:
+                continue
+            if recall_at(g) > recall_at(thresholds[j]) and (best is None or recall_at(g) > recall_at(best)):
+                best = g
+        if best is not None:
+            cuts[ALL_SKILLS[j]] = round(float(best), 4)
+    return cuts
+
+
 class Trainer:
     """Trains adapter `name` on the shared encoder together with a fresh head."""
 
@@ -274,13 +298,14 @@ def main() -> None:
     knn = (args.knn_k, args.knn_tau, args.knn_mix)
     main_t.build_memory(split("en", "train") + split("zh", "train"), *knn)
     th = main_t.thresholds(val_all)
+    review = tune_review_cuts(main_t.probs([e.text for e in val_all]), np.stack([e.labels for e in val_all]) == 1, th)
     results = {lang: main_t.evaluate(th, split(lang, "test")) for lang in ("en", "zh")}
     meta = {"trained": time.strftime("%Y-%m-%d"), "seed": args.seed, "epochs": args.epochs, "lr": args.lr,
             "head_epochs": args.head_epochs,
             "train_examples": len(train_all),
             "val_examples": len(val_all), "adapter_rank": ADAPTER_RANK,
             "knn": {"k": args.knn_k, "tau": args.knn_tau, "mix": args.knn_mix},
-            "rule_skills": choose_rule_skills(own)}
+            "rule_skills": choose_rule_skills(own), "review_thresholds": review}
     main_t.save(args.out, th, meta)
     for k, v in results.items():
         print(format_table(v, f"test split: {k}"), flush=True)
@@ -323,7 +348,8 @@ def make_ensemble(head_file: Path, others: list[Path]) -> None:
     probs = ModelTagger(head_path=head_file).probabilities([e.text for e in val])
     th = tune_thresholds(probs, np.stack([e.labels for e in val]) == 1)
     meta = {**blob["meta"], "ensemble_seeds": [blob["meta"].get("seed", 0)] + [
-        torch.load(o, map_location="cpu", weights_only=True)["meta"].get("seed") for o in others]}
+        torch.load(o, map_location="cpu", weights_only=True)["meta"].get("seed") for o in others],
+        "review_thresholds": tune_review_cuts(probs, np.stack([e.labels for e in val]) == 1, th)}
     save_ensemble(head_file, names, th, meta)
     print(f"{head_file}: ensemble of {1 + len(names)} heads, thresholds tuned on {len(val)} validation lines")
 
@@ -365,6 +391,11 @@ def write_card(meta: dict, tables: str, own: dict, public: list[Example]) -> Non
     ensemble_text = (f"The shipped tagger is an ensemble of {len(seeds)} adapter + head + memory sets trained by this same "
                      f"recipe with seeds {seeds} (`skill_head.pt` and `skill_head_m*.pt`): their probabilities are "
                      "averaged and the thresholds above are tuned on validation for the average.\n" if seeds else "")
+    review = meta.get("review_thresholds") or {}
+    review_text = (f"Verdict-deciding skills may also have a *review cut* below their threshold ({review}): the most "
+                   f"validation recall at precision ≥ {REVIEW_PRECISION}. A reading between the review cut and the "
+                   "threshold is reported as uncertain (confidence between 0.3 and 0.5): the scorer does not count it, "
+                   "but flags for a supervisor any critical item it would flip.\n" if review else "")
     rule_counts = ", ".join(f"{lang}: {len(v)} skills" for lang, v in (meta.get("rule_skills") or {}).items())
     CARD.write_text(f"""# Skill classifier — model card
 
@@ -403,7 +434,7 @@ validation split of an earlier run, tuning thresholds on one half and scoring th
 The combined tagger (the app's default) adds the rule tagger's findings to the model's for the verdict-deciding
 skills, and for the other skills only where the rules were at least {RULE_PRECISION:.0%} precise on the validation
 split of that language ({rule_counts}).
-{ensemble_text}The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line and
+{review_text}{ensemble_text}The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line and
 evaluated on the Chinese test split: cross-lingual transfer through the multilingual encoder.
 
 ## Results (test split, never trained or tuned on) — trained {meta['trained']}

@@ -247,27 +247,41 @@ def evaluate_cmd(folder: str, tagger: str, root: str | None, verbose: bool) -> N
         rows.append((path, label, report))
         if verbose:
             ok = "ok " if report.verdict == label["verdict"] else "BAD"
+            unsure = "".join(f" | unsure {u.id} (turn {', '.join(map(str, u.turns))}: {u.counted} -> {u.if_counted})"
+                             for u in report.uncertain)
             click.echo(f"{ok} {path.name}: label {label['verdict']} {sorted(label.get('critical_failures', []))}"
-                       f" | scorer {report.verdict} {sorted(report.critical_failures)}")
+                       f" | scorer {report.verdict} {sorted(report.critical_failures)}{unsure}")
     if not rows:
         raise click.ClickException(f"no labelled transcripts (with meta.label) under {folder}")
     click.echo(json.dumps(agreement(rows), ensure_ascii=False, indent=2))
 
 
 def agreement(rows) -> dict:
-    """Verdict accuracy and critical-failure precision/recall of the scorer against labels."""
+    """Verdict accuracy and critical-failure precision/recall of the scorer against labels; and what the flags
+    for a supervisor (items whose result turns on an uncertain reading) would add: how many calls and flags,
+    how many flags point the way the label goes, and critical-failure recall counting a flagged failure."""
     correct = sum(r.verdict == lab["verdict"] for _, lab, r in rows)
     tp = fp = fn = 0
+    flags = agree = flagged_misses = 0
     for _, lab, r in rows:
         gold, pred = set(lab.get("critical_failures", [])), set(r.critical_failures)
         tp, fp, fn = tp + len(gold & pred), fp + len(pred - gold), fn + len(gold - pred)
+        for u in r.uncertain:
+            flags += 1
+            agree += (u.if_counted in ("missed", "violated")) == (u.id in gold)
+            flagged_misses += u.id in gold - pred
     by_group: dict[str, list[bool]] = {}
     for _, lab, r in rows:
         by_group.setdefault(f"{r.rubric_id}", []).append(r.verdict == lab["verdict"])
     return {"calls": len(rows), "verdict_accuracy": round(correct / len(rows), 3),
             "critical_failure_recall": round(tp / (tp + fn), 3) if tp + fn else None,
             "critical_failure_precision": round(tp / (tp + fp), 3) if tp + fp else None,
-            "verdict_accuracy_by_rubric": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_group.items())}}
+            "verdict_accuracy_by_rubric": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_group.items())},
+            "flagged_for_review": {
+                "calls": sum(1 for _, _, r in rows if r.uncertain), "flags": flags,
+                "flags_agreeing_with_label": agree,
+                "critical_failure_recall_counting_flags":
+                    round((tp + flagged_misses) / (tp + fn), 3) if tp + fn else None}}
 
 
 # -- tag ------------------------------------------------------------------------------

@@ -40,6 +40,10 @@ from simulator.tagging import EVENTS
 from simulator.transcript import Transcript, Turn
 
 THRESHOLD = 0.5
+# A verdict-deciding skill read at REVIEW or above but under THRESHOLD is *uncertain*: it does not count towards
+# the verdict, but where counting it would change a critical item's result the report flags that item for a
+# supervisor (a model tagger reports such readings; see models/skill_classifier.py).
+REVIEW = 0.3
 _STAGE_DIRECTION = re.compile(r"^\s*[（(\[【][^）)\]】]*[）)\]】]\s*$")
 RESULTS = ("met", "missed", "violated", "not_applicable")
 
@@ -52,6 +56,7 @@ class CallView:
     skills: tuple[frozenset[str], ...]      # per turn (empty for caller turns)
     events: tuple[frozenset[str], ...]      # per turn (caller turns: emitted ∪ read from words)
     risk: frozenset[str] = frozenset()
+    uncertain: tuple[frozenset[str], ...] = ()  # per turn: skills read at REVIEW ≤ confidence < THRESHOLD
 
     @property
     def turns(self) -> tuple[Turn, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from simulator.scoring import ItemResult, ScoreReport
+from simulator.scoring import ItemResult, ScoreReport, Uncertain
 
 OVERRIDE_RESULTS = ("met", "missed", "violated")
 
@@ -20,7 +20,9 @@ def report_from_dict(data: Mapping[str, Any]) -> ScoreReport:
     return ScoreReport(rubric_id=data.get("rubric", ""), rubric_hash=data.get("rubric_hash", ""), items=items,
                        pass_score=float(data.get("pass_score", 70)), tagger=data.get("tagger", ""),
                        turn_skills=tuple(tuple(s) for s in data.get("turn_skills", ())),
-                       turn_events=tuple(tuple(e) for e in data.get("turn_events", ())))
+                       turn_events=tuple(tuple(e) for e in data.get("turn_events", ())),
+                       uncertain=tuple(Uncertain(u["id"], u["counted"], u["if_counted"], tuple(u.get("turns", ())),
+                                                 tuple(u.get("skills", ()))) for u in data.get("uncertain") or ()))
 
 
 def apply_overrides(report: ScoreReport, overrides: Mapping[str, str]) -> ScoreReport:
@@ -35,4 +37,5 @@ def apply_overrides(report: ScoreReport, overrides: Mapping[str, str]) -> ScoreR
     items = tuple(ItemResult(i.id, overrides.get(i.id, i.result), i.evidence, i.weight, i.critical, i.kind)
                   for i in report.items)
     return ScoreReport(report.rubric_id, report.rubric_hash, items, report.pass_score, report.tagger,
-                       report.turn_skills, report.turn_events)
+                       report.turn_skills, report.turn_events,
+                       tuple(u for u in report.uncertain if u.id not in overrides))  # a decision settles a flag

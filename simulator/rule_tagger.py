@@ -18,6 +18,9 @@ from simulator.skills import ALL_SKILLS
 from simulator.tagging import TagContext, Tagging, register_tagger
 
 log = logging.getLogger(__name__)
+# Skills whose words do not count when quoted or reported ("your dad calling you a waste of space" reflects
+# an insult, it does not make one).
+_REPORTABLE = frozenset({"hostile_insult", "judging_blaming"})
 
 _PATTERNS = {
     "en": (compile_patterns(rule_patterns_en.PATTERNS), rule_patterns_en.NEGATABLE),
@@ -68,7 +71,7 @@ class RuleTagger:
         for skill, patterns in table.items():
             if skill == "emergency_action":
                 continue  # decided per sentence in rule_composites.emergency
-            conf = first_match(patterns, text, lang, skill in negatable)
+            conf = first_match(patterns, text, lang, skill in negatable, skill in _REPORTABLE)
             if conf:
                 found[skill] = conf
         return found

@@ -20,6 +20,16 @@ _ZH_NEGATION = re.compile(r"不|没|别|无|非|未|勿|绝不|从不|从没")
 _ZH_DENIAL = re.compile(r"我(们)?(可|也|并|真|从来|一点)?(都|也)?(不|没|没有|从不|从没|从来没)(有)?"
                         r"(觉得|认为|是说|说过?|嫌|怪|想说)")
 
+# Reported words: an insult someone else used, or the caller used about themselves, quoted or reported back
+# ("your dad calling you a waste of space", "you said you feel pathetic", "同学都叫你“神经病”").
+_EN_REPORTED = re.compile(
+    r"\b(call(s|ed|ing)? (you|yourself|him|her|them)|being called|get(ting)? called|"
+    r"(you|he|she|they|people|everyone) (said|say|says|keep saying|told you) (that )?(you|you're|you are|you were|"
+    r"you feel|you felt|you're just)|call(s|ed|ing)? you names)\b", re.I)
+_ZH_REPORTED = re.compile(r"(?<!我)(说|叫|骂|喊|称|笑话)(你|自己|他|她|孩子)|被.{0,8}(说成|叫成|骂成|说|叫|骂)|说成|骂成|"
+                          r"(?<![我不])觉得(?!你)")  # "觉得这种事说出来挺丢人" names the caller's feeling
+_QUOTED = re.compile(r'"[^"]*"|「[^」]*」|『[^』]*』|(?<!\w)\'[^\']+\'(?!\w)')
+
 _EN_QUESTION_START = re.compile(
     r"^\s*(and |so |but |ok(ay)?,? |also,? |now,? )?(do|does|did|are|is|was|were|have|has|had|can|could|"
     r"would|will|shall|should|may|might|what|how|when|where|who|whom|which|why|whether|"
@@ -87,17 +97,28 @@ def negated(text: str, start: int, lang: str) -> bool:
     return bool(_EN_NEGATION.search(clause_before(text, start, 28)))
 
 
-def first_match(patterns: Compiled, text: str, lang: str, negatable: bool) -> float:
+def reported(text: str, start: int, lang: str) -> bool:
+    """Whether the words at `start` are quoted, or reported as someone else's (or the caller's own) words."""
+    if any(q.start() < start < q.end() for q in _QUOTED.finditer(text)):
+        return True
+    if lang == "zh":
+        return bool(_ZH_REPORTED.search(clause_before(text, start, 16)))
+    return bool(_EN_REPORTED.search(clause_before(text, start, 40)))
+
+
+def first_match(patterns: Compiled, text: str, lang: str, negatable: bool, reportable: bool = False) -> float:
     """Highest confidence among patterns matching `text` (0.0 if none).
 
     With `negatable`, a match preceded by a negation in its clause does not count,
-    but another, un-negated occurrence of the same pattern still does.
+    but another, un-negated occurrence of the same pattern still does. With `reportable`, neither does a
+    match in quoted or reported words.
     """
     best = 0.0
     for rx, conf in patterns:
         if conf <= best:
             continue
-        if any(not (negatable and negated(text, m.start(), lang)) for m in rx.finditer(text)):
+        if any(not (negatable and negated(text, m.start(), lang)) and not (reportable and reported(text, m.start(), lang))
+               for m in rx.finditer(text)):
             best = conf
     return best
 

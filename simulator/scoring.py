@@ -5,13 +5,13 @@ rubric's items to a call and adds the results up.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 from simulator.conditions import (  # noqa: F401  (re-exported: the scoring API)
-    CONDITIONS, THRESHOLD, CallView, caller_spoke, check_condition, evaluate, has_words)
+    CONDITIONS, REVIEW, THRESHOLD, CallView, caller_spoke, check_condition, evaluate, has_words)
 from simulator.scenario import Rubric, RubricItem, Scenario
-from simulator.skills import Skill
+from simulator.skills import CRITICAL_SKILLS, Skill
 from simulator.tagging import CallerEventDetector, SkillTagger, TagContext, tag_in_contexts
 from simulator.transcript import Transcript, Turn
 
@@ -52,6 +52,23 @@ class ItemResult:
 
 
 @dataclass(frozen=True)
+class Uncertain:
+    """A critical item whose result turns on an uncertain reading: counting the skills the tagger was unsure of
+    (REVIEW ≤ confidence < THRESHOLD) would give `if_counted` instead of the counted result. Flagged for a
+    supervisor; it does not change the verdict."""
+
+    id: str
+    counted: str
+    if_counted: str
+    turns: tuple[int, ...]
+    skills: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "counted": self.counted, "if_counted": self.if_counted,
+                "turns": list(self.turns), "skills": list(self.skills)}
+
+
+@dataclass(frozen=True)
 class ScoreReport:
     rubric_id: str
     rubric_hash: str
@@ -60,6 +77,7 @@ class ScoreReport:
     tagger: str
     turn_skills: tuple[tuple[str, ...], ...] = field(default=())
     turn_events: tuple[tuple[str, ...], ...] = field(default=())
+    uncertain: tuple[Uncertain, ...] = field(default=())
 
     @property
     def points(self) -> Points:
@@ -84,7 +102,8 @@ class ScoreReport:
                 "items": [{"id": i.id, "result": i.result, "evidence": list(i.evidence),
                            "weight": i.weight, "critical": i.critical, "kind": i.kind} for i in self.items],
                 "turn_skills": [list(s) for s in self.turn_skills],
-                "turn_events": [list(e) for e in self.turn_events]}
+                "turn_events": [list(e) for e in self.turn_events],
+                "uncertain": [u.to_dict() for u in self.uncertain]}
 
 
 def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
@@ -103,10 +122,12 @@ def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
                 contexts[i] = TagContext(transcript.lang, transcript.caller_type, last_caller)
         tagged = dict(zip(contexts, tag_in_contexts(tagger, [turns[i].text for i in contexts],
                                                     list(contexts.values()))))
-    skills, events = [], []
+    skills, events, uncertain = [], [], []
     for i, t in enumerate(turns):
         conf = tagged.get(i, t.skills)
         s = {k for k, v in conf.items() if v >= THRESHOLD}
+        uncertain.append(frozenset(k for k, v in conf.items() if REVIEW <= v < THRESHOLD and k in _CRITICAL)
+                         if t.speaker == "trainee" else frozenset())
         if t.speaker == "trainee" and t.kind == "silence":
             s.add(Skill.patience_silence.value)
         skills.append(frozenset(s) if t.speaker == "trainee" else frozenset())
@@ -115,7 +136,33 @@ def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
             ev |= detector.detect(t.text, transcript.lang)
         events.append(frozenset(ev))
     risk = frozenset(k for k, v in scenario.risk.model_dump().items() if v) if scenario else frozenset()
-    return CallView(transcript, tuple(skills), tuple(_mark_started_talking(turns, events)), risk)
+    return CallView(transcript, tuple(skills), tuple(_mark_started_talking(turns, events)), risk, tuple(uncertain))
+
+
+_CRITICAL = frozenset(s.value for s in CRITICAL_SKILLS)
+_FAILING = ("missed", "violated")
+
+
+def _named_skills(cond: Mapping[str, Any]) -> set[str]:
+    """Every skill a condition (and the conditions inside it) names."""
+    named = {k for key in ("skills", "first", "then", "numerator", "denominator") for k in cond.get(key) or []}
+    for sub in cond.get("conditions") or []:
+        named |= _named_skills(sub)
+    return named
+
+
+def _uncertain(item: RubricItem, view: CallView, counted: tuple[str, list[int]]) -> Uncertain | None:
+    """The flag for `item` when counting the view's uncertain readings would flip it between pass and fail."""
+    if not item.critical or not any(view.uncertain):
+        return None
+    wider = replace(view, skills=tuple(s | u for s, u in zip(view.skills, view.uncertain)))
+    result, evidence = evaluate(item.condition, wider)
+    if (result in _FAILING) == (counted[0] in _FAILING):
+        return None
+    named = _named_skills(item.condition.model_dump())
+    turns = sorted(i for i, u in enumerate(view.uncertain) if u & named) or sorted(set(evidence) - set(counted[1]))
+    skills = sorted(set().union(*(view.uncertain[i] for i in turns)) & named) if turns else []
+    return Uncertain(item.id, counted[0], result, tuple(turns), tuple(skills))
 
 
 def _mark_started_talking(turns: Sequence[Turn], events: list[frozenset[str]]) -> list[frozenset[str]]:
@@ -139,10 +186,13 @@ def score(transcript: Transcript, rubric: Rubric, tagger: SkillTagger | None = N
           detector: CallerEventDetector | None = None, scenario: Scenario | None = None) -> ScoreReport:
     """Score `transcript` against `rubric`; deterministic for a given tagger and detector."""
     view = build_view(transcript, tagger, detector, scenario)
-    results = []
+    results, flags = [], []
     for item in rubric.items:
         if _applies(item, view, transcript.caller_type):
             result, evidence = evaluate(item.condition, view)
+            flag = _uncertain(item, view, (result, evidence))
+            if flag is not None:
+                flags.append(flag)
         else:
             result, evidence = "not_applicable", []
         results.append(ItemResult(item.id, result, tuple(sorted(set(evidence))), item.weight,
@@ -150,7 +200,7 @@ def score(transcript: Transcript, rubric: Rubric, tagger: SkillTagger | None = N
     return ScoreReport(rubric.id, rubric.content_hash, tuple(results), rubric.pass_score,
                        getattr(tagger, "name", "transcript") if tagger else "transcript",
                        tuple(tuple(sorted(s)) for s in view.skills),
-                       tuple(tuple(sorted(e)) for e in view.events))
+                       tuple(tuple(sorted(e)) for e in view.events), tuple(flags))
 
 
 def check_rubric(rubric: Rubric) -> list[tuple[str, str]]:

@@ -394,6 +394,15 @@ CONTEMPT = [
     ("我没嫌你烦，慢慢说。", "zh", set(), {"hostile_insult"}),
     ("你就是打来捣乱的吧？", "zh", {"hostile_insult"}, set()),
     ("我不觉得累，你就是矫情。", "zh", {"hostile_insult"}, set()),
+    # insults reported or quoted back are reflections, not insults; the same words said to the caller still are
+    ("Your brother kept calling you pathetic, and you started to believe him.", "en", set(), {"hostile_insult"}),
+    ("You said you feel stupid for still caring about her.", "en", set(), {"hostile_insult"}),
+    ("People telling you to 'just grow up' wore you down.", "en", set(), {"hostile_insult"}),
+    ("You're pathetic.", "en", {"hostile_insult"}, set()),
+    ("老师当着全班说你“蠢”，那一刻一定很难堪。", "zh", set(), {"hostile_insult"}),
+    ("你被他们叫成废物，心里一直憋着。", "zh", set(), {"hostile_insult"}),
+    ("我说你这人怎么这么蠢？", "zh", {"hostile_insult"}, set()),
+    ("我觉得你挺丢人的。", "zh", {"hostile_insult"}, set()),
 ]
 
 

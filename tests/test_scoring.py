@@ -273,6 +273,44 @@ def test_verdict_needs_no_critical_failure_and_the_pass_score():
     assert score(call(C(0), T(1)), _rubric(good, crit)).verdict == "fail"  # 10% < 70
 
 
+def U(t: float, sure: dict[str, float], text: str = "trainee words") -> Turn:
+    """A trainee speech turn with the given confidences (some below the 0.5 cut)."""
+    return Turn("trainee", t, text=text, skills=sure)
+
+
+def test_uncertain_reading_flags_a_critical_item_without_changing_the_verdict():
+    no_insult = item("no_insult", {"type": "never", "skills": ["hostile_insult"]}, critical=True)
+    no_minimizing = item("no_min", {"type": "never", "skills": ["minimizing"]}, critical=True)
+    ask = item("ask", {"type": "any_of", "conditions": [{"type": "occurs", "skills": ["suicide_inquiry"]}]},
+               critical=True)
+    rubric = _rubric(no_insult, no_minimizing, ask)
+    report = score(call(C(0), U(1, {"hostile_insult": 0.42, "minimizing": 0.45}), C(2),
+                        U(3, {"suicide_inquiry": 0.35, "validation_empathy": 0.9})), rubric)
+    assert report.verdict == "fail" and report.critical_failures == ["ask"]  # below the cut: not counted
+    flags = {u.id: u for u in report.uncertain}
+    # minimizing is not a verdict-deciding skill, so its weak reading raises no flag
+    assert set(flags) == {"no_insult", "ask"}
+    assert (flags["no_insult"].counted, flags["no_insult"].if_counted, flags["no_insult"].turns) == ("met", "violated", (1,))
+    assert (flags["ask"].counted, flags["ask"].if_counted, flags["ask"].turns, flags["ask"].skills) == (
+        "missed", "met", (3,), ("suicide_inquiry",))
+    assert report.to_dict()["uncertain"][0] == {"id": "no_insult", "counted": "met", "if_counted": "violated",
+                                                "turns": [1], "skills": ["hostile_insult"]}
+    from simulator.overrides import apply_overrides, report_from_dict
+    assert report_from_dict(report.to_dict()) == report
+    assert [u.id for u in apply_overrides(report, {"ask": "met"}).uncertain] == ["no_insult"]
+
+
+def test_uncertain_reading_that_changes_nothing_is_not_flagged():
+    no_insult = item("no_insult", {"type": "never", "skills": ["hostile_insult"]}, critical=True)
+    soft = item("soft", {"type": "never", "skills": ["hostile_insult"]})  # not critical: never flagged
+    both = call(C(0), T(1, "hostile_insult"), C(2), U(3, {"hostile_insult": 0.4}))
+    assert score(both, _rubric(no_insult, soft)).uncertain == ()  # already violated on a sure reading
+    weak = call(C(0), U(1, {"hostile_insult": 0.2}))  # under REVIEW: not even uncertain
+    assert score(weak, _rubric(no_insult, soft)).uncertain == ()
+    assert [u.id for u in score(call(C(0), U(1, {"hostile_insult": 0.3})), _rubric(no_insult, soft)).uncertain] == [
+        "no_insult"]
+
+
 def test_not_applicable_items_do_not_count():
     na = item("na", OCC, applies_if_event=["crying"], weight=50)
     report = score(call(C(0), T(1)), _rubric(na, item("ok", NEV)))

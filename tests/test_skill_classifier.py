@@ -122,8 +122,44 @@ def test_an_ensemble_averages_its_members_under_its_own_thresholds(model, tmp_pa
 def test_probabilities_are_per_skill_and_calibrated(model):
     probs = model.probabilities(["Hello, this is the support line.", "你好，这里是心理援助热线。"])
     assert probs.shape == (2, len(ALL_SKILLS)) and np.all((probs >= 0) & (probs <= 1))
-    tags = model.tag(["Hello, this is the support line."])[0]
-    assert all(0.5 <= v <= 1 for v in tags.values())
+    from simulator.conditions import REVIEW
+    reviewed = {ALL_SKILLS[j] for j in np.flatnonzero(~np.isnan(model._review))}
+    for tags in model.tag(["Hello, this is the support line.", "Shut up and listen to me for once."]):
+        assert all(0.5 <= v <= 1 or (k in reviewed and REVIEW <= v < 0.5) for k, v in tags.items())
+
+
+def test_a_review_cut_lands_on_REVIEW_and_leaves_other_skills_alone():
+    from models.skill_classifier import calibrate
+    from simulator.conditions import REVIEW
+    th, review = np.array([0.4, 0.6], np.float32), np.array([0.2, np.nan], np.float32)
+    probs = np.array([[0.2, 0.3], [0.1, 0.6], [0.3, 0.59], [0.4, 0.9]], np.float32)
+    conf = calibrate(probs, th, review)
+    assert np.allclose(conf[:, 0], [REVIEW, REVIEW / 2, (REVIEW + 0.5) / 2, 0.5], atol=1e-6)
+    assert np.allclose(conf[:, 1], calibrate(probs, th)[:, 1])      # no review cut: the plain mapping
+    grid = np.linspace(0, 1, 101, dtype=np.float32)[:, None].repeat(2, 1)
+    assert np.all(np.diff(calibrate(grid, th, review), axis=0) >= 0)  # still monotone
+
+
+def test_model_tagger_reports_uncertain_readings_only_where_a_review_cut_exists():
+    from models.skill_classifier import ModelTagger
+    from simulator.conditions import REVIEW
+
+    class Fixed(ModelTagger):
+        def probabilities(self, texts):
+            return np.tile(self.row, (len(texts), 1))
+
+    tagger = Fixed(head_path=None)
+    tagger._head, tagger._encoder = object(), object()  # loaded: _ready() returns at once
+    tagger._thresholds = np.full(len(ALL_SKILLS), 0.5, np.float32)
+    tagger._review = np.full(len(ALL_SKILLS), np.nan, np.float32)
+    insult, minimizing = ALL_SKILLS.index("hostile_insult"), ALL_SKILLS.index("minimizing")
+    tagger._review[insult] = 0.3
+    tagger.row = np.zeros(len(ALL_SKILLS), np.float32)
+    tagger.row[[insult, minimizing]] = 0.4                            # both between a review cut and the threshold
+    tags = tagger.tag(["x"])[0]
+    assert set(tags) == {"hostile_insult"} and REVIEW <= tags["hostile_insult"] < 0.5
+    tagger.row[insult] = 0.2                                          # under its review cut: not reported
+    assert tagger.tag(["x"])[0] == {}
 
 
 def test_adapter_leaves_the_plain_encoder_unchanged(model):

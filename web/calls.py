@@ -278,6 +278,9 @@ def _scored(call: CallRecord, record: ScoreRecord, turns: list[dict[str, Any]]) 
     rubric = rubric_of(call)
     texts = {item.id: item for item in rubric.items}
     items = [_item(r, texts.get(r["id"]), call.lang) for r in rep["items"]]
+    unsure = {u["id"]: u for u in rep.get("uncertain") or []}
+    for item in items:
+        item["uncertain"] = unsure.get(item["id"])
     for item in items:
         for i in item["evidence"]:
             if 0 <= i < len(turns):
@@ -289,7 +292,8 @@ def _scored(call: CallRecord, record: ScoreRecord, turns: list[dict[str, Any]]) 
             "rubric": {"id": record.rubric_id, "hash": record.rubric_hash, "title": rubric.title.get(call.lang),
                        "changed_since": rubric.content_hash != record.rubric_hash},
             "tagger": record.tagger, "items": items,
-            "critical_failures": [i for i in items if i["critical_failure"]]}
+            "critical_failures": [i for i in items if i["critical_failure"]],
+            "uncertain": [i for i in items if i["uncertain"]]}
 
 
 def _item(result: dict[str, Any], item, lang: str) -> dict[str, Any]:

@@ -65,6 +65,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pass_mark": {"zh": "及格线 {score}", "en": "pass mark {score}"},
     "critical_failures": {"zh": "关键失误", "en": "Critical failures"},
     "no_critical_failures": {"zh": "没有关键失误。", "en": "No critical failures."},
+    "scorer_unsure": {"zh": "自动评分对以下关键项没有把握（没有计入结论），督导会复核：",
+                      "en": "The scorer was unsure about these critical items (not counted in the verdict); a supervisor will check them:"},
     "rubric_items": {"zh": "评分项", "en": "Rubric items"},
     "result_met": {"zh": "已做到", "en": "met"},
     "result_missed": {"zh": "未做到", "en": "missed"},

@@ -163,16 +163,19 @@ def review_page(call: CallRecord, review: Review | None) -> dict[str, Any]:
 class QueueEntry:
     call: CallRecord
     review: Review | None
-    reasons: tuple[str, ...]      # submitted | critical_failure | suicidal
+    reasons: tuple[str, ...]      # submitted | critical_failure | uncertain | suicidal
 
 
 def flag_reasons(call: CallRecord, review: Review | None) -> tuple[str, ...]:
-    """Why a call needs a supervisor: the trainee asked, the scorer saw a critical failure, it was suicidal."""
+    """Why a call needs a supervisor: the trainee asked, the scorer saw a critical failure or was unsure of one
+    (a critical item whose result turns on a reading below the scorer's cut), it was suicidal."""
     reasons = []
     if review is not None and review.submitted_at is not None:
         reasons.append("submitted")
     if call.latest_score is not None and call.latest_score.critical_failures:
         reasons.append("critical_failure")
+    if call.latest_score is not None and (call.latest_score.report or {}).get("uncertain"):
+        reasons.append("uncertain")
     if call.caller_type == "suicidal":
         reasons.append("suicidal")
     return tuple(reasons)

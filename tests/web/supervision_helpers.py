@@ -26,19 +26,28 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "closing": ("再见", "goodbye"),
 }
 
+# Read below the scorer's cut (REVIEW ≤ confidence < 0.5): uncertain, flagged for a supervisor, not counted.
+UNSURE_KEYWORDS: dict[str, tuple[str, ...]] = {"pressuring": ("快点吧",)}
+
 GOOD = ["你好，这里是心理援助热线。", "听起来你很难受。"]                # greet + empathy
 PRESSING = ["你好，这里是热线。", "快说啊！"]                          # greet, then presses: critical failure
+MAYBE_PRESSING = ["你好，这里是心理援助热线。", "听起来你很难受。快点吧。"]  # passes, but the scorer is unsure
 SUICIDE_GOOD = ["你好，这里是热线。", "听起来你很痛苦。你是不是在想自杀？"]  # passes the suicidal call
 
 
 @register_tagger("svtest")
 class SupervisionKeywordTagger:
-    """Tags a text with every skill whose keyword it contains (confidence 1)."""
+    """Tags a text with every skill whose keyword it contains (confidence 1; 0.4 for UNSURE_KEYWORDS)."""
 
     name = "svtest-keywords"
 
     def tag(self, texts: Sequence[str], context: TagContext | None = None) -> list[dict[str, float]]:
-        return [{s: 1.0 for s, words in KEYWORDS.items() if any(w in t.lower() for w in words)} for t in texts]
+        out = []
+        for t in texts:
+            tags = {s: 0.4 for s, words in UNSURE_KEYWORDS.items() if any(w in t.lower() for w in words)}
+            tags.update({s: 1.0 for s, words in KEYWORDS.items() if any(w in t.lower() for w in words)})
+            out.append(tags)
+        return out
 
 
 class NoEvents:

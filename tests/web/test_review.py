@@ -8,7 +8,8 @@ import io
 import pytest
 
 from role_fixtures import _cheap_hashes  # noqa: F401
-from supervision_helpers import GOOD, PRESSING, SUICIDE_GOOD, approve, call_ids_on, client, play, rows, sv_app  # noqa: F401
+from supervision_helpers import (GOOD, MAYBE_PRESSING, PRESSING, SUICIDE_GOOD, approve, call_ids_on, client,  # noqa: F401
+                                 play, rows, sv_app)
 from web.tables import AuditEvent, ItemOverride, Review, ScoreRecord, TurnComment
 
 
@@ -27,6 +28,31 @@ def test_queue_holds_flagged_and_submitted_calls_of_own_cohorts(sv_app):
     assert trainee.post(f"/calls/{good}/submit-review").status_code == 303
     assert set(call_ids_on(sup.get("/review/").get_data(as_text=True))) == {good, pressing, suicidal}
     assert other_cohort in call_ids_on(client(sv_app, "admin1").get("/review/").get_data(as_text=True))
+
+
+def test_call_the_scorer_was_unsure_of_is_queued_and_explained(sv_app):
+    """A critical item that turns on a reading below the cut: the verdict stands, the supervisor is told where."""
+    call = play(sv_app, "trainee1", replies=MAYBE_PRESSING)
+    with sv_app.app_context():
+        record = rows(ScoreRecord)[-1]
+        assert (record.verdict, record.critical_failures) == ("pass", [])
+        assert record.report["uncertain"] == [{"id": "no_pressure", "counted": "met", "if_counted": "violated",
+                                               "turns": [3], "skills": ["pressuring"]}]
+    sup = client(sv_app, "supervisor1")
+    queue = sup.get("/review/").get_data(as_text=True)
+    assert call in call_ids_on(queue) and "reason-uncertain" in queue
+    page = sup.get(f"/review/calls/{call}").get_data(as_text=True)
+    assert 'class="uncertain"' in page and 'href="#turn-3"' in page
+    trainee_report = client(sv_app, "trainee1").get(f"/calls/{call}/report").get_data(as_text=True)
+    assert "督导会复核" in trainee_report or "a supervisor will check" in trainee_report
+    # the supervisor's result for the item settles the flag
+    approve(sv_app, call, no_pressure=("violated", "“快点吧”是在催来电者"))
+    with sv_app.app_context():
+        from web.review_service import final_report
+        from web.tables import CallRecord
+        rec = rows(CallRecord, public_id=call)[0]
+        final = final_report(rec, rows(Review, call_id=rec.id)[0])
+        assert (final.verdict, final.critical_failures, final.uncertain) == ("fail", ["no_pressure"], ())
 
 
 def test_review_flow_override_comment_decision_seen_by_trainee(sv_app):
