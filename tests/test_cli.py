@@ -103,6 +103,25 @@ def test_evaluate_prints_agreement_figures():
     assert 0 <= figures["verdict_accuracy"] <= 1 and figures["critical_failure_recall"] is not None
 
 
+def test_agreement_counts_what_the_flags_for_review_would_add():
+    from simulator.cli import agreement
+    from simulator.scoring import ItemResult, ScoreReport, Uncertain
+
+    def report(failed: list[str], flags: list[tuple[str, str]]) -> ScoreReport:
+        items = tuple(ItemResult(i, "violated" if i in failed else "met", (), 1.0, True, "forbidden")
+                      for i in ("no_insult", "no_press"))
+        return ScoreReport("r", "h", items, 70, "t", uncertain=tuple(
+            Uncertain(i, "met", to, (1,), ("hostile_insult",)) for i, to in flags))
+
+    rows = [("a", {"verdict": "fail", "critical_failures": ["no_insult"]}, report([], [("no_insult", "violated")])),
+            ("b", {"verdict": "fail", "critical_failures": ["no_press"]}, report(["no_press"], [])),
+            ("c", {"verdict": "pass", "critical_failures": []}, report([], [("no_insult", "violated")]))]
+    figures = agreement(rows)
+    assert figures["critical_failure_recall"] == 0.5 and figures["verdict_accuracy"] == round(2 / 3, 3)
+    assert figures["flagged_for_review"] == {"calls": 2, "flags": 2, "flags_agreeing_with_label": 1,
+                                             "critical_failure_recall_counting_flags": 1.0}
+
+
 def test_scenarios_validate_names_file_field_problem(tmp_path):
     ok = run("scenarios", "validate")
     assert ok.exit_code == 0 and "scenarios" in ok.output
