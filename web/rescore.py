@@ -85,7 +85,9 @@ def select_calls(scenario: str | None = None, rubric: str | None = None, since: 
 
 
 def same_report(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return all(old.get(key) == new.get(key) for key in COMPARED)
+    # flags for review count too (a report stored before they existed has none)
+    return all(old.get(key) == new.get(key) for key in COMPARED) and (old.get("uncertain") or []) == (
+        new.get("uncertain") or [])
 
 
 def rescore_call(call: CallRecord) -> tuple[ScoreRecord | None, ScoreRecord | None]:

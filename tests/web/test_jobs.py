@@ -291,3 +291,13 @@ def test_flask_worker_command_runs_queued_jobs(tmp_path, pg_url, scenario_dir, r
     assert history[0][0] == "pass" and history[-1][0] == "fail" and len(history) == 2
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_rescore_that_only_changes_the_flags_for_review_is_news():
+    from web.rescore import same_report
+    base = {"rubric_hash": "h", "tagger": "combined", "verdict": "pass", "score": 90.0, "pass_score": 70,
+            "items": [], "turn_skills": [], "turn_events": []}
+    flag = [{"id": "no_insult", "counted": "met", "if_counted": "violated", "turns": [3], "skills": ["hostile_insult"]}]
+    assert same_report(base, {**base, "uncertain": []})            # stored before flags existed: nothing new
+    assert not same_report(base, {**base, "uncertain": flag})
+    assert same_report({**base, "uncertain": flag}, {**base, "uncertain": flag})
