@@ -11,7 +11,7 @@ import click
 
 from simulator.callers import make_caller
 from simulator.scenario import DEFAULT_SCENARIO_DIR, Library, ScenarioError, load_rubric, load_scenario
-from simulator.scoring import ScoreReport, check_rubric, score
+from simulator.scoring import THRESHOLD, ScoreReport, check_rubric, score
 from simulator.session import CallError, CallSession
 from simulator.tagging import TagContext, make_tagger
 from simulator.transcript import Transcript, TranscriptError, Turn
@@ -300,7 +300,8 @@ def tag_cmd(files: tuple[str, ...], as_json: bool, tagger: str) -> None:
         idx = [i for i, t in enumerate(tr.turns) if t.speaker == "trainee" and t.kind == "speech"]
         tags = tg.tag([tr.turns[i].text for i in idx], TagContext(lang=tr.lang, caller_type=tr.caller_type))
         turns = [{"turn": i, "text": tr.turns[i].text,
-                  "skills": {k: round(v, 3) for k, v in sorted(t.items(), key=lambda kv: -kv[1])}}
+                  "skills": {k: round(v, 3) for k, v in sorted(t.items(), key=lambda kv: -kv[1]) if v >= THRESHOLD},
+                  "uncertain": {k: round(v, 3) for k, v in sorted(t.items(), key=lambda kv: -kv[1]) if v < THRESHOLD}}
                  for i, t in zip(idx, tags)]
         if as_json:
             click.echo(json.dumps({"file": str(path), "tagger": tg.name, "turns": turns}, ensure_ascii=False))
@@ -308,6 +309,7 @@ def tag_cmd(files: tuple[str, ...], as_json: bool, tagger: str) -> None:
             click.echo(f"== {path}")
             for row in turns:
                 skills = ", ".join(f"{k} {v:.2f}" for k, v in row["skills"].items()) or "-"
+                skills += "".join(f", {k} {v:.2f} (uncertain)" for k, v in row["uncertain"].items())
                 click.echo(f" [{row['turn']}] {row['text']}\n      {skills}")
 
 

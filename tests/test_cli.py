@@ -93,7 +93,23 @@ def test_tag_json_lists_skills_per_trainee_turn():
     row = json.loads(result.stdout)
     assert row["tagger"] == "rules"
     tags = {s for turn in row["turns"] for s in turn["skills"]}
-    assert "suicide_inquiry" in tags and all(0 < v <= 1 for t in row["turns"] for v in t["skills"].values())
+    assert "suicide_inquiry" in tags and all(0.5 <= v <= 1 for t in row["turns"] for v in t["skills"].values())
+    assert all(t["uncertain"] == {} for t in row["turns"])  # the rules read nothing below their cut
+
+
+def test_tag_json_keeps_uncertain_readings_apart(monkeypatch):
+    from simulator import cli
+
+    class Unsure:  # stands in for a model tagger that reads an insult below its cut
+        name = "unsure"
+
+        def tag(self, texts, context=None):
+            return [{"greeting_identify": 0.9, "hostile_insult": 0.4} for _ in texts]
+
+    monkeypatch.setattr(cli, "_tagger", lambda name: Unsure())
+    row = json.loads(run("tag", str(GOLDEN / "suicidal_en_good.json"), "--json", "--tagger", "model").stdout)
+    assert row["turns"][0]["skills"] == {"greeting_identify": 0.9}
+    assert row["turns"][0]["uncertain"] == {"hostile_insult": 0.4}
 
 
 def test_evaluate_prints_agreement_figures():
