@@ -98,13 +98,16 @@ def tune_thresholds(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return th
 
 
-REVIEW_PRECISION = 0.5  # a review cut keeps at least this validation precision
+REVIEW_PRECISION = 0.5  # a review cut keeps at least this validation precision ...
+REVIEW_FPR = 0.03  # ... and flags at most this share of the validation lines without the skill
 
 
 def tune_review_cuts(P: np.ndarray, Y: np.ndarray, thresholds: np.ndarray) -> dict[str, float]:
     """Per verdict-deciding skill: a cut below its threshold where readings become *uncertain* (flagged for a
-    supervisor, not counted): the one with the most validation recall at precision ≥ REVIEW_PRECISION. A skill
-    gets none when no lower cut adds recall at that precision."""
+    supervisor, not counted): the one with the most validation recall at precision ≥ REVIEW_PRECISION that
+    flags at most REVIEW_FPR of the lines without the skill (precision alone let a cut near 0 through: the
+    validation lines are rich in harmful moves, real calls are not, and a flag on every other call is noise).
+    A skill gets none when no lower cut adds recall within both bounds."""
     cuts = {}
     for j in CRITICAL_IDX:
         if not Y[:, j].any():
@@ -115,7 +118,9 @@ def tune_review_cuts(P: np.ndarray, Y: np.ndarray, thresholds: np.ndarray) -> di
             pred = P[:, j] >= g
             if g >= thresholds[j] or not pred.any() or (pred & Y[:, j]).sum() / pred.sum() < REVIEW_PRECISION:
                 continue
-            if recall_at(g) > recall_at(thresholds[j]) and (best is None or recall_at(g) > recall_at(best)):
+            if (pred & ~Y[:, j]).sum() / max(1, (~Y[:, j]).sum()) > REVIEW_FPR:
+                continue
+            if recall_at(g) > recall_at(thresholds[j]) and (best is None or recall_at(g) >= recall_at(best)):  # ties: higher cut
                 best = g
         if best is not None:
             cuts[ALL_SKILLS[j]] = round(float(best), 4)
@@ -393,7 +398,8 @@ def write_card(meta: dict, tables: str, own: dict, public: list[Example]) -> Non
                      "averaged and the thresholds above are tuned on validation for the average.\n" if seeds else "")
     review = meta.get("review_thresholds") or {}
     review_text = (f"Verdict-deciding skills may also have a *review cut* below their threshold ({review}): the most "
-                   f"validation recall at precision ≥ {REVIEW_PRECISION}. A reading between the review cut and the "
+                   f"validation recall at precision ≥ {REVIEW_PRECISION} flagging at most {REVIEW_FPR:.0%} of the validation lines "
+                   "without the skill. A reading between the review cut and the "
                    "threshold is reported as uncertain (confidence between 0.3 and 0.5): the scorer does not count it, "
                    "but flags for a supervisor any critical item it would flip.\n" if review else "")
     rule_counts = ", ".join(f"{lang}: {len(v)} skills" for lang, v in (meta.get("rule_skills") or {}).items())

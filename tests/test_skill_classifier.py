@@ -248,3 +248,26 @@ def test_scoring_tags_a_call_in_one_batch_with_each_turns_own_context(model):
         tr = Transcript.load(path)
         batched, single = build_view(tr, combined), build_view(tr, OneByOne())
         assert batched.skills == single.skills and any(batched.skills), path.name
+
+
+def test_review_cuts_add_recall_within_the_precision_and_false_flag_bounds():
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location(
+        "train_skill_classifier", Path(__file__).resolve().parents[1] / "scripts" / "train_skill_classifier.py")
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    j = ALL_SKILLS.index("hostile_insult")
+    n_pos, n_neg = 20, 200
+    P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
+    Y = np.zeros_like(P, dtype=bool)
+    Y[:n_pos, j] = True
+    P[:10, j], P[10:16, j], P[16:n_pos, j] = 0.8, 0.3, 0.05   # 10 sure, 6 middling, 4 faint insults
+    P[n_pos:n_pos + 4, j] = 0.3                               # 4 benign lines read like the middling ones
+    P[n_pos + 4:n_pos + 40, j] = 0.05                         # 36 benign lines as faint as the faint insults
+    th = np.full(len(ALL_SKILLS), 0.5, np.float32)
+    cuts = train.tune_review_cuts(P, Y, th)
+    # 0.3 adds 6 insults for 4 false flags (precision 0.6, 2% of benign lines); 0.05 would flag 20% of them
+    assert set(cuts) == {"hostile_insult"} and abs(cuts["hostile_insult"] - 0.3) < 0.011
+    th[j] = 0.25                                              # nothing lower adds recall within the bounds
+    assert "hostile_insult" not in train.tune_review_cuts(P, Y, th)
