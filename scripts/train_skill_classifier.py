@@ -75,31 +75,36 @@ def _length_batches(exs: list[Example], batch: int) -> list[list[int]]:
     return batches
 
 
-RECALL_TARGET = 0.97  # a verdict-deciding skill's threshold keeps at least this validation recall where it can
+CRITICAL_FPR = 0.02  # a verdict-deciding skill's threshold reads it in at most this share of validation lines without it
 
 
 def tune_thresholds(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Per skill: the F1-best cut on validation. A verdict-deciding skill keeps recall ≥ RECALL_TARGET where some
-    cut reaches it, else it too takes the F1-best cut. (Taking the most recall at precision ≥ 0.5 instead was
-    tried: hostile_insult recall on utterances rose, but 5 of the 48 labelled calls then failed an insult they
-    did not contain — per-turn false flags compound over a call.)"""
+    """Per skill: the F1-best cut on validation. A verdict-deciding skill takes the cut with the most validation
+    recall whose false readings stay within CRITICAL_FPR of the validation lines without it (ties: the higher cut);
+    where no cut is within that budget, the F1-best cut.
+
+    History: the rule used to be "recall ≥ 0.97 where any cut reaches it". Once the data held enough contempt, the
+    three-seed average reached that for hostile_insult only at a cut of 0.01, which read an insult into 22% of the
+    validation lines without one and into a third of real supporters' turns (ESConv): every call would have failed.
+    Pressuring had the same flaw at 10%. A false reading of a verdict-deciding skill fails a whole call, and a call
+    has many turns, so the budget is on false readings first; recall is what that budget allows."""
     th = np.full(len(ALL_SKILLS), 0.5, dtype=np.float32)
     for j in range(len(ALL_SKILLS)):
         if not Y[:, j].any():
             continue
-        rows = []  # (recall, F1, cut)
+        rows = []  # (recall, F1, cut, false-reading rate)
         for g in np.linspace(0.01, 0.9, 90):
             pred = P[:, j] >= g
             tp = float((pred & Y[:, j]).sum())
             p, r = tp / max(1, pred.sum()), tp / max(1, Y[:, j].sum())
-            rows.append((r, 2 * p * r / (p + r) if p + r else 0.0, g))
-        reach = [x for x in rows if x[0] >= RECALL_TARGET] if j in CRITICAL_IDX else rows
-        th[j] = max(reach or rows, key=lambda x: (x[1], x[2]))[2]
+            rows.append((r, 2 * p * r / (p + r) if p + r else 0.0, g, (pred & ~Y[:, j]).sum() / max(1, (~Y[:, j]).sum())))
+        within = [x for x in rows if x[3] <= CRITICAL_FPR] if j in CRITICAL_IDX else []
+        th[j] = max(within, key=lambda x: (x[0], x[2]))[2] if within else max(rows, key=lambda x: (x[1], x[2]))[2]
     return th
 
 
 REVIEW_PRECISION = 0.5  # a review cut keeps at least this validation precision ...
-REVIEW_FPR = 0.03  # ... and flags at most this share of the validation lines without the skill
+REVIEW_FPR = 0.04  # ... and flags at most this share of the validation lines without the skill
 
 
 def tune_review_cuts(P: np.ndarray, Y: np.ndarray, thresholds: np.ndarray) -> dict[str, float]:
@@ -432,10 +437,10 @@ all the data ({meta['head_epochs']} epochs, ESConv up to 6,000 turns). Stage 2: 
 authored utterances plus a smaller public sample ({meta['epochs']} epochs, one-cycle schedule peaking at
 {meta.get('lr', 5e-4)}); the state with the best validation macro-F1 (including the stage-1 state) is kept. Then the
 memory is built from the training lines (never validation or test lines), and per-skill thresholds are tuned on
-the validation split for the blended probability (F1-best; the verdict-deciding skills {crit} keep validation
-recall ≥ {RECALL_TARGET} where any threshold reaches it; where none does they take the F1-best cut too: taking the
-most recall at precision ≥ 0.5 instead raised hostile_insult recall on these utterances, but made the scorer fail
-5 of the 48 labelled calls for an insult they did not contain). The memory settings (k, temperature, mix) were chosen on the
+the validation split for the blended probability (F1-best; each verdict-deciding skill {crit} takes the cut with
+the most validation recall that reads it into at most {CRITICAL_FPR:.0%} of the validation lines without it: a false
+reading fails a whole call. The earlier rule, recall ≥ 0.97 wherever reachable, put hostile_insult at a cut that
+read an insult into a third of real supporters' turns). The memory settings (k, temperature, mix) were chosen on the
 validation split of an earlier run, tuning thresholds on one half and scoring the other.
 The combined tagger (the app's default) adds the rule tagger's findings to the model's for the verdict-deciding
 skills, and for the other skills only where the rules were at least {RULE_PRECISION:.0%} precise on the validation
