@@ -226,7 +226,7 @@ class ModelTagger:
         uncertain readings at REVIEW or above, which the scorer flags for a supervisor but does not count."""
         probs = self.probabilities(texts)
         conf = calibrate(probs, self._thresholds, self._review)
-        reviewed = ~np.isnan(self._review)
+        reviewed = np.nan_to_num(self._review, nan=1.0) < self._thresholds  # a cut at or above the threshold is none
         return [{ALL_SKILLS[j]: float(row[j]) for j in np.flatnonzero((row >= 0.5) | (reviewed & (row >= REVIEW)))}
                 for row in conf]
 

@@ -160,6 +160,8 @@ def test_model_tagger_reports_uncertain_readings_only_where_a_review_cut_exists(
     assert set(tags) == {"hostile_insult"} and REVIEW <= tags["hostile_insult"] < 0.5
     tagger.row[insult] = 0.2                                          # under its review cut: not reported
     assert tagger.tag(["x"])[0] == {}
+    tagger._review[insult], tagger.row[insult] = 0.6, 0.45           # a cut above the threshold is no cut
+    assert tagger.tag(["x"])[0] == {}
 
 
 def test_adapter_leaves_the_plain_encoder_unchanged(model):
