@@ -11,7 +11,7 @@ import click
 
 from simulator.callers import make_caller
 from simulator.scenario import DEFAULT_SCENARIO_DIR, Library, ScenarioError, load_rubric, load_scenario
-from simulator.scoring import THRESHOLD, ScoreReport, check_rubric, score
+from simulator.scoring import FAILING, THRESHOLD, ScoreReport, check_rubric, score
 from simulator.session import CallError, CallSession
 from simulator.tagging import TagContext, make_tagger
 from simulator.transcript import Transcript, TranscriptError, Turn
@@ -219,7 +219,7 @@ def format_report(report: ScoreReport, rubric, tr: Transcript) -> str:
         crit = " CRITICAL" if r.critical_failure else ""
         ev = f" turns {list(r.evidence)}" if r.evidence else ""
         lines.append(f" {mark} [{r.result}{crit}] {items[r.id].text.get(lang)}{ev}")
-        if r.result in ("missed", "violated"):
+        if r.result in FAILING:
             lines.append(f"     source: {items[r.id].source}")
             ex = items[r.id].exemplars.get(lang) or []
             if ex:
@@ -268,7 +268,7 @@ def agreement(rows) -> dict:
         tp, fp, fn = tp + len(gold & pred), fp + len(pred - gold), fn + len(gold - pred)
         for u in r.uncertain:
             flags += 1
-            agree += (u.if_counted in ("missed", "violated")) == (u.id in gold)
+            agree += (u.if_counted in FAILING) == (u.id in gold)
             flagged_misses += u.id in gold - pred
     by_group: dict[str, list[bool]] = {}
     for _, lab, r in rows:

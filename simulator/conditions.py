@@ -46,6 +46,7 @@ THRESHOLD = 0.5
 REVIEW = 0.3
 _STAGE_DIRECTION = re.compile(r"^\s*[（(\[【][^）)\]】]*[）)\]】]\s*$")
 RESULTS = ("met", "missed", "violated", "not_applicable")
+FAILING = ("missed", "violated")  # the results that fail an item
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,7 @@ def evaluate(cond: Condition, view: CallView) -> Outcome:
     return fn(cond, view)
 
 
-_SKILL_KEYS = ("skills", "first", "then", "numerator", "denominator")
+SKILL_KEYS = ("skills", "first", "then", "numerator", "denominator")
 _EVENT_KEYS = ("after_event", "events_any", "events_none", "unless_event")
 
 
@@ -266,7 +267,7 @@ def check_condition(cond: Condition, where: str = "condition") -> list[tuple[str
     problems: list[tuple[str, str]] = []
     if cond.type not in CONDITIONS:
         problems.append((f"{where}.type", f"unknown condition type {cond.type!r}; known: {sorted(CONDITIONS)}"))
-    for key in _SKILL_KEYS:
+    for key in SKILL_KEYS:
         bad = [s for s in _opt(cond, key, []) or [] if s not in ALL_SKILLS]
         if bad:
             problems.append((f"{where}.{key}", f"unknown skill(s) {bad}"))

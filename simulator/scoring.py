@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 from simulator.conditions import (  # noqa: F401  (re-exported: the scoring API)
-    CONDITIONS, REVIEW, THRESHOLD, CallView, caller_spoke, check_condition, evaluate, has_words)
+    CONDITIONS, FAILING, REVIEW, SKILL_KEYS, THRESHOLD, CallView, caller_spoke, check_condition, evaluate, has_words)
 from simulator.scenario import Rubric, RubricItem, Scenario
 from simulator.skills import CRITICAL_SKILLS, Skill
 from simulator.tagging import CallerEventDetector, SkillTagger, TagContext, tag_in_contexts
@@ -48,7 +48,7 @@ class ItemResult:
 
     @property
     def critical_failure(self) -> bool:
-        return self.critical and self.result in ("missed", "violated")
+        return self.critical and self.result in FAILING
 
 
 @dataclass(frozen=True)
@@ -140,29 +140,28 @@ def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
 
 
 _CRITICAL = frozenset(s.value for s in CRITICAL_SKILLS)
-_FAILING = ("missed", "violated")
 
 
 def _named_skills(cond: Mapping[str, Any]) -> set[str]:
     """Every skill a condition (and the conditions inside it) names."""
-    named = {k for key in ("skills", "first", "then", "numerator", "denominator") for k in cond.get(key) or []}
+    named = {k for key in SKILL_KEYS for k in cond.get(key) or []}
     for sub in cond.get("conditions") or []:
         named |= _named_skills(sub)
     return named
 
 
-def _uncertain(item: RubricItem, view: CallView, counted: tuple[str, list[int]]) -> Uncertain | None:
-    """The flag for `item` when counting the view's uncertain readings would flip it between pass and fail."""
-    if not item.critical or not any(view.uncertain):
+def _uncertain(item: RubricItem, view: CallView, wider: CallView, counted: str) -> Uncertain | None:
+    """The flag for `item` when counting the uncertain readings (`wider`: the view with them counted) would flip
+    it between pass and fail. Only a skill the condition names can flip it, so the flag names those turns."""
+    if not item.critical:
         return None
-    wider = replace(view, skills=tuple(s | u for s, u in zip(view.skills, view.uncertain)))
-    result, evidence = evaluate(item.condition, wider)
-    if (result in _FAILING) == (counted[0] in _FAILING):
+    result, _ = evaluate(item.condition, wider)
+    if (result in FAILING) == (counted in FAILING):
         return None
     named = _named_skills(item.condition.model_dump())
-    turns = sorted(i for i, u in enumerate(view.uncertain) if u & named) or sorted(set(evidence) - set(counted[1]))
-    skills = sorted(set().union(*(view.uncertain[i] for i in turns)) & named) if turns else []
-    return Uncertain(item.id, counted[0], result, tuple(turns), tuple(skills))
+    turns = [i for i, u in enumerate(view.uncertain) if u & named]
+    skills = sorted(set().union(*(view.uncertain[i] for i in turns)) & named)
+    return Uncertain(item.id, counted, result, tuple(turns), tuple(skills))
 
 
 def _mark_started_talking(turns: Sequence[Turn], events: list[frozenset[str]]) -> list[frozenset[str]]:
@@ -186,11 +185,13 @@ def score(transcript: Transcript, rubric: Rubric, tagger: SkillTagger | None = N
           detector: CallerEventDetector | None = None, scenario: Scenario | None = None) -> ScoreReport:
     """Score `transcript` against `rubric`; deterministic for a given tagger and detector."""
     view = build_view(transcript, tagger, detector, scenario)
+    wider = replace(view, skills=tuple(s | u for s, u in zip(view.skills, view.uncertain))) if any(
+        view.uncertain) else None
     results, flags = [], []
     for item in rubric.items:
         if _applies(item, view, transcript.caller_type):
             result, evidence = evaluate(item.condition, view)
-            flag = _uncertain(item, view, (result, evidence))
+            flag = _uncertain(item, view, wider, result) if wider is not None else None
             if flag is not None:
                 flags.append(flag)
         else:
