@@ -22,6 +22,12 @@ SKILL_INDEX = {s: i for i, s in enumerate(ALL_SKILLS)}
 # ESConv strategy -> skill; the ESConv-informed labels are the only ones masked in.
 ESCONV_SKILLS = ("open_question", "closed_question", "paraphrase_summary", "reflection_feeling",
                  "self_disclosure", "affirmation", "collaborative_options", "directive_advice")
+# Real counsellors' turns (ESConv supporters, CPsyCounD counsellors) are known negatives for these two: trained
+# supporters do not insult a help-seeker or promise unconditional secrecy. A turn that talks about secrecy at all
+# keeps promise_secrecy masked (it may be explaining confidentiality, or promising too much).
+REAL_NEGATIVE_SKILLS = ("hostile_insult", "promise_secrecy")
+_SECRECY = {"en": re.compile(r"secre|confiden|privat|tell (any|no) ?one|between (us|you and me)|won'?t tell", re.I),
+            "zh": re.compile(r"保密|秘密|隐私|不会告诉|不告诉|说出去|外传")}
 FEEDBACK_AREAS = {"Empathy": "validation_empathy", "Validation": "validation_empathy",
                   "Reflections": "reflection_feeling", "Self-disclosure": "self_disclosure"}
 
@@ -96,9 +102,24 @@ def _esconv_skill(strategy: str, text: str) -> str | None:
             "Self-disclosure": "self_disclosure", "Affirmation and Reassurance": "affirmation"}.get(strategy)
 
 
+def real_negative_mask(text: str, lang: str, known: tuple[str, ...] = ()) -> np.ndarray:
+    """The labels a real counsellor's turn informs: `known` plus REAL_NEGATIVE_SKILLS (promise_secrecy only where
+    the turn does not talk about secrecy)."""
+    return _vec(set(known) | {s for s in REAL_NEGATIVE_SKILLS
+                              if s != "promise_secrecy" or not _SECRECY[lang].search(text)})
+
+
+def _evenly(out: list[Example], limit: int | None) -> list[Example]:
+    if limit and len(out) > limit:
+        step = len(out) / limit
+        out = [out[int(i * step)] for i in range(limit)]
+    return out
+
+
 def esconv(split_file: str = "train.txt", limit: int | None = None) -> list[Example]:
-    """ESConv supporter turns mapped onto the taxonomy (only ESConv-informed labels unmasked)."""
-    mask = _vec(ESCONV_SKILLS)
+    """ESConv supporter turns. A strategy mapped onto the taxonomy unmasks the ESConv-informed labels; every turn
+    (also "Others" and "Information") is a known negative for REAL_NEGATIVE_SKILLS."""
+    split = {"train.txt": "train", "valid.txt": "val", "test.txt": "test"}.get(split_file, "train")
     out: list[Example] = []
     path = shared_data_dir() / "esconv" / split_file
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -106,12 +127,34 @@ def esconv(split_file: str = "train.txt", limit: int | None = None) -> list[Exam
             if turn["speaker"] != "sys" or len(turn["text"]) < 8:
                 continue
             skill = _esconv_skill(turn.get("strategy", ""), turn["text"])
-            if skill:
-                out.append(Example(turn["text"], "en", _vec([skill]), mask, "esconv", "train", 0.5))
-    if limit and len(out) > limit:
-        step = len(out) / limit
-        out = [out[int(i * step)] for i in range(limit)]
-    return out
+            mask = real_negative_mask(turn["text"], "en", ESCONV_SKILLS if skill else ())
+            out.append(Example(turn["text"], "en", _vec([skill] if skill else []), mask, "esconv", split, 0.5))
+    return _evenly(out, limit)
+
+
+def cpsycoun(split: str = "train", limit: int | None = None) -> list[Example]:
+    """CPsyCounD counsellor turns (Chinese, CC BY 4.0): no strategy labels, so only REAL_NEGATIVE_SKILLS are
+    informed. Split 60/20/20 by a hash of the dialogue id, like the authored lines; the corpus repeats some
+    counsellor turns word for word across dialogues, so a validation or test turn that also occurs in a training
+    dialogue is left out."""
+    turns: dict[str, list[str]] = {"train": [], "val": [], "test": []}
+    path = shared_data_dir() / "cpsycoun" / "CPsyCounD.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            turns[_split_of(row["id"])] += [t["text"].strip() for t in row["turns"]
+                                            if t["role"] == "counselor" and len(t["text"].strip()) >= 4]
+    seen = set(turns["train"]) if split != "train" else set()
+    out = [Example(text, "zh", _vec([]), real_negative_mask(text, "zh"), "cpsycoun", split, 0.5)
+           for text in turns[split] if text not in seen]
+    return _evenly(out, limit)
+
+
+def real_counsellor_turns(split: str, limit: int | None = None) -> list[Example]:
+    """Real counsellors' turns of one split in both languages (ESConv valid/test files; CPsyCounD by hash), for
+    measuring false readings of REAL_NEGATIVE_SKILLS: `limit` turns per language."""
+    files = {"train": "train.txt", "val": "valid.txt", "test": "test.txt"}
+    return esconv(files[split], limit) + cpsycoun(split, limit)
 
 
 def feedback(limit: int | None = None) -> list[Example]:

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
 from models.skill_classifier import HEAD_FILE, CombinedTagger, ModelTagger  # noqa: E402
-from models.skill_data import esconv, own_utterances  # noqa: E402
+from models.skill_data import own_utterances, real_counsellor_turns  # noqa: E402
 from simulator.conditions import REVIEW  # noqa: E402
 from simulator.rule_tagger import RuleTagger  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
@@ -39,8 +39,9 @@ def main() -> None:
     ap.add_argument("--split", default="test", choices=["val", "test"])
     ap.add_argument("--quiet", action="store_true", help="summary lines only")
     ap.add_argument("--head", type=Path, default=HEAD_FILE, help="the head to evaluate (default: the shipped one)")
-    ap.add_argument("--esconv-turns", type=int, default=600,
-                    help="real supporter turns (ESConv valid.txt) to measure false readings on (0: skip)")
+    ap.add_argument("--real-turns", type=int, default=600,
+                    help="real counsellors' turns per language (ESConv test.txt, CPsyCounD test dialogues) to measure "
+                         "false readings on (0: skip)")
     args = ap.parse_args()
     model = ModelTagger(head_path=args.head)
     taggers = {"model": model, "rules": RuleTagger(), "combined": CombinedTagger(model=model)}
@@ -65,17 +66,22 @@ def main() -> None:
                                f"precision { {s.value: round(wide[s.value]['precision'], 3) for s in sorted(CRITICAL_SKILLS)} }")
             if not args.quiet:
                 print(format_table(table, f"{lang} · {name} · {args.split} split") + "\n")
-    # Real counsellors' turns (ESConv validation dialogues, never trained on): how often a harmful verdict-deciding
-    # skill is read where (we assume) there is none. Trained supporters do not insult or promise secrecy; a few
-    # turns may really press.
-    turns = [e.text for e in esconv("valid.txt", args.esconv_turns)] if args.esconv_turns else []
-    for name in ("model", "combined") if turns else ():
-        counted, flagged = predict(taggers[name], turns, "en")
-        shares = {s: (round(float(counted[:, ALL_SKILLS.index(s)].mean()), 4),
-                      round(float(flagged[:, ALL_SKILLS.index(s)].mean()), 4))
-                  for s in ("hostile_insult", "pressuring", "promise_secrecy")}
-        summary.append(f"ESConv valid supporter turns (n={len(turns)}) {name}: share read as (counted, counted or "
-                       f"uncertain) {shares}")
+    # Real counsellors' turns of the test dialogues (never trained on, never tuned on: the thresholds' real-turn
+    # budget uses the validation dialogues): how often a harmful verdict-deciding skill is read where (we assume)
+    # there is none. Trained counsellors do not insult or promise unconditional secrecy (a turn that mentions
+    # secrecy is left out of that count); a few turns may really press.
+    real = real_counsellor_turns("test", args.real_turns) if args.real_turns else []
+    for lang, corpus in (("en", "ESConv test"), ("zh", "CPsyCounD test")):
+        turns = [e for e in real if e.lang == lang]
+        for name in ("model", "combined") if turns else ():
+            counted, flagged = predict(taggers[name], [e.text for e in turns], lang)
+            shares = {}
+            for s in ("hostile_insult", "pressuring", "promise_secrecy"):
+                j = ALL_SKILLS.index(s)
+                known = np.array([e.mask[j] == 1 or s == "pressuring" for e in turns])
+                shares[s] = (round(float(counted[known, j].mean()), 4), round(float(flagged[known, j].mean()), 4))
+            summary.append(f"{corpus} counsellor turns (n={len(turns)}) {name}: share read as (counted, counted or "
+                           f"uncertain) {shares}")
     print("\n".join(summary))
 
 

@@ -28,7 +28,7 @@ from models.lora import adapter_state, attach, use_adapter  # noqa: E402
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
 from models.skill_classifier import (  # noqa: E402
     ADAPTER_ALPHA, ADAPTER_RANK, HEAD_FILE, ExampleMemory, SkillHead, save_head)
-from models.skill_data import Example, esconv, feedback, own_utterances  # noqa: E402
+from models.skill_data import REAL_NEGATIVE_SKILLS, Example, cpsycoun, esconv, feedback, own_utterances, real_counsellor_turns  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
 
 CRITICAL_IDX = [ALL_SKILLS.index(s.value) for s in CRITICAL_SKILLS]
@@ -76,43 +76,78 @@ def _length_batches(exs: list[Example], batch: int) -> list[list[int]]:
 
 
 CRITICAL_FPR = 0.02  # a verdict-deciding skill's threshold reads it in at most this share of validation lines without it
+REAL_FPR = 0.01  # ... and in at most this share of real counsellors' validation turns (REAL_NEGATIVE_SKILLS only)
+REAL_TURNS = 600  # real counsellors' validation turns per language for those budgets
 
 
-def tune_thresholds(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
+class RealTurns:
+    """Probabilities on real counsellors' validation turns and where they are known negatives (REAL_NEGATIVE_SKILLS:
+    nobody insults or promises unconditional secrecy there), for the false-reading budgets on real calls."""
+
+    def __init__(self, probs: np.ndarray, mask: np.ndarray):
+        self.probs, self.known = probs, mask.astype(bool)
+
+    def false_share(self, j: int, cut: float) -> float:
+        known = self.known[:, j]
+        return float((self.probs[known, j] >= cut).mean()) if known.any() else 0.0
+
+
+def real_val_turns() -> list[Example]:
+    return real_counsellor_turns("val", REAL_TURNS)
+
+
+def _real(probs_of, exs: list[Example]) -> RealTurns:
+    return RealTurns(probs_of([e.text for e in exs]), np.stack([e.mask for e in exs]))
+
+
+def tune_thresholds(P: np.ndarray, Y: np.ndarray, real: RealTurns | None = None) -> np.ndarray:
     """Per skill: the F1-best cut on validation. A verdict-deciding skill takes the cut with the most validation
-    recall whose false readings stay within CRITICAL_FPR of the validation lines without it (ties: the higher cut);
-    where no cut is within that budget, the F1-best cut.
+    recall whose false readings stay within CRITICAL_FPR of the validation lines without it and, given `real`,
+    within REAL_FPR of real counsellors' validation turns (ties: the higher cut); where no cut is within both,
+    the F1-best cut within the real-turn budget, else the F1-best cut.
 
     History: the rule used to be "recall ≥ 0.97 where any cut reaches it". Once the data held enough contempt, the
     three-seed average reached that for hostile_insult only at a cut of 0.01, which read an insult into 22% of the
     validation lines without one and into a third of real supporters' turns (ESConv): every call would have failed.
     Pressuring had the same flaw at 10%. A false reading of a verdict-deciding skill fails a whole call, and a call
-    has many turns, so the budget is on false readings first; recall is what that budget allows."""
+    has many turns, so the budget is on false readings first; recall is what that budget allows. The authored
+    validation lines are dense with near misses; real turns are not, but they are long and varied, and that is
+    where the earlier heads misread (2.7% of ESConv turns read as insults): hence the second budget."""
     th = np.full(len(ALL_SKILLS), 0.5, dtype=np.float32)
     for j in range(len(ALL_SKILLS)):
         if not Y[:, j].any():
             continue
-        rows = []  # (recall, F1, cut, false-reading rate)
+        rows = []  # (recall, F1, cut, false-reading rate, within the real-turn budget)
         for g in np.linspace(0.01, 0.9, 90):
             pred = P[:, j] >= g
             tp = float((pred & Y[:, j]).sum())
             p, r = tp / max(1, pred.sum()), tp / max(1, Y[:, j].sum())
-            rows.append((r, 2 * p * r / (p + r) if p + r else 0.0, g, (pred & ~Y[:, j]).sum() / max(1, (~Y[:, j]).sum())))
-        within = [x for x in rows if x[3] <= CRITICAL_FPR] if j in CRITICAL_IDX else []
-        th[j] = max(within, key=lambda x: (x[0], x[2]))[2] if within else max(rows, key=lambda x: (x[1], x[2]))[2]
+            rows.append((r, 2 * p * r / (p + r) if p + r else 0.0, g,
+                         (pred & ~Y[:, j]).sum() / max(1, (~Y[:, j]).sum()),
+                         real is None or real.false_share(j, g) <= REAL_FPR))
+        if j not in CRITICAL_IDX:
+            th[j] = max(rows, key=lambda x: (x[1], x[2]))[2]
+            continue
+        within = [x for x in rows if x[3] <= CRITICAL_FPR and x[4]]
+        real_ok = [x for x in rows if x[4]]
+        th[j] = (max(within, key=lambda x: (x[0], x[2])) if within
+                 else max(real_ok or rows, key=lambda x: (x[1], x[2])))[2]
     return th
 
 
 REVIEW_PRECISION = 0.5  # a review cut keeps at least this validation precision ...
-REVIEW_FPR = 0.04  # ... and flags at most this share of the validation lines without the skill
+REVIEW_FPR = 0.04  # ... flags at most this share of the validation lines without the skill ...
+REAL_REVIEW_FPR = 0.02  # ... and at most this share of real counsellors' validation turns (REAL_NEGATIVE_SKILLS only)
 
 
-def tune_review_cuts(P: np.ndarray, Y: np.ndarray, thresholds: np.ndarray) -> dict[str, float]:
+def tune_review_cuts(P: np.ndarray, Y: np.ndarray, thresholds: np.ndarray,
+                     real: RealTurns | None = None) -> dict[str, float]:
     """Per verdict-deciding skill: a cut below its threshold where readings become *uncertain* (flagged for a
     supervisor, not counted): the one with the most validation recall at precision ≥ REVIEW_PRECISION that
-    flags at most REVIEW_FPR of the lines without the skill (precision alone let a cut near 0 through: the
-    validation lines are rich in harmful moves, real calls are not, and a flag on every other call is noise).
-    A skill gets none when no lower cut adds recall within both bounds."""
+    flags at most REVIEW_FPR of the lines without the skill and (given `real`) at most REAL_REVIEW_FPR of real
+    counsellors' turns (precision alone let a cut near 0 through: the validation lines are rich in harmful moves,
+    real calls are not, and a flag on every other call is noise).
+    A skill gets none when no lower cut adds recall within the bounds."""
     cuts = {}
     for j in CRITICAL_IDX:
         if not Y[:, j].any():
@@ -124,6 +159,8 @@ def tune_review_cuts(P: np.ndarray, Y: np.ndarray, thresholds: np.ndarray) -> di
             if g >= thresholds[j] or not pred.any() or (pred & Y[:, j]).sum() / pred.sum() < REVIEW_PRECISION:
                 continue
             if (pred & ~Y[:, j]).sum() / max(1, (~Y[:, j]).sum()) > REVIEW_FPR:
+                continue
+            if real is not None and real.false_share(j, g) > REAL_REVIEW_FPR:
                 continue
             if recall_at(g) > recall_at(thresholds[j]) and (best is None or recall_at(g) >= recall_at(best)):  # ties: higher cut
                 best = g
@@ -228,8 +265,8 @@ class Trainer:
         opt.step()
         return float(loss.detach())
 
-    def thresholds(self, val: list[Example]) -> np.ndarray:
-        return tune_thresholds(self.probs([e.text for e in val]), np.stack([e.labels for e in val]) == 1)
+    def thresholds(self, val: list[Example], real: RealTurns | None = None) -> np.ndarray:
+        return tune_thresholds(self.probs([e.text for e in val]), np.stack([e.labels for e in val]) == 1, real)
 
     def evaluate(self, th: np.ndarray, exs: list[Example]) -> dict:
         gold = np.stack([e.labels for e in exs]).astype(int)
@@ -237,6 +274,11 @@ class Trainer:
 
     def save(self, path: Path, th: np.ndarray, meta: dict) -> None:
         save_head(path, self.head, th, meta, adapter_state(self.enc.model, self.name), self.name, self.memory)
+
+
+def public_sample(limit: int) -> list[Example]:
+    """The public examples of stage 2: ESConv supporter turns, feedback-set turns, CPsyCounD counsellor turns."""
+    return esconv("train.txt", limit) + feedback(limit=limit // 2) + cpsycoun("train", limit * 3 // 5)
 
 
 def choose_rule_skills(own: dict[str, list[Example]]) -> dict[str, list[str]]:
@@ -289,11 +331,11 @@ def main() -> None:
     t0 = time.time()
     own = {lang: own_utterances(lang) for lang in ("en", "zh")}
     split = lambda lang, s: [e for e in own[lang] if e.split == s]  # noqa: E731
-    public = esconv("train.txt", args.esconv_limit) + feedback(limit=args.esconv_limit // 2)
-    public_big = esconv("train.txt", 6000) + feedback()  # stage 1 only: cheap on cached embeddings
+    public = public_sample(args.esconv_limit)
+    public_big = esconv("train.txt", 6000) + feedback() + cpsycoun("train", 4000)  # stage 1 only: cached embeddings
     train_all = split("en", "train") + split("zh", "train") + public
     val_all = split("en", "val") + split("zh", "val")
-    print(f"data: own en {len(own['en'])}, own zh {len(own['zh'])}, esconv+feedback {len(public)}; "
+    print(f"data: own en {len(own['en'])}, own zh {len(own['zh'])}, public (ESConv, feedback, CPsyCounD) {len(public)}; "
           f"train {len(train_all)}, val {len(val_all)}")
     if args.transfer_only:  # the main head at --out stays as it is; only the English-only head is (re)trained
         results = {}
@@ -307,8 +349,10 @@ def main() -> None:
     main_t.fit(train_all, val_all, args.epochs, adapter_lr=args.lr)
     knn = (args.knn_k, args.knn_tau, args.knn_mix)
     main_t.build_memory(split("en", "train") + split("zh", "train"), *knn)
-    th = main_t.thresholds(val_all)
-    review = tune_review_cuts(main_t.probs([e.text for e in val_all]), np.stack([e.labels for e in val_all]) == 1, th)
+    real = _real(main_t.probs, real_val_turns())
+    th = main_t.thresholds(val_all, real)
+    review = tune_review_cuts(main_t.probs([e.text for e in val_all]), np.stack([e.labels for e in val_all]) == 1, th,
+                              real)
     results = {lang: main_t.evaluate(th, split(lang, "test")) for lang in ("en", "zh")}
     meta = {"trained": time.strftime("%Y-%m-%d"), "seed": args.seed, "epochs": args.epochs, "lr": args.lr,
             "head_epochs": args.head_epochs,
@@ -333,10 +377,11 @@ def main() -> None:
 def train_transfer(args, split, public, public_big, path: Path, meta: dict, results: dict) -> None:
     """The English-only head (same recipe, no Chinese line), scored on the Chinese test split."""
     en_t = Trainer("skills_en", args.seed)
+    public, public_big = ([e for e in exs if e.lang == "en"] for exs in (public, public_big))  # no Chinese line
     en_t.warm_start(split("en", "train") + public + public_big, args.head_epochs)
     en_t.fit(split("en", "train") + public, split("en", "val"), args.epochs, adapter_lr=args.lr)
     en_t.build_memory(split("en", "train"), args.knn_k, args.knn_tau, args.knn_mix)
-    en_th = en_t.thresholds(split("en", "val"))
+    en_th = en_t.thresholds(split("en", "val"), _real(en_t.probs, esconv("valid.txt", REAL_TURNS)))
     results["en→zh"] = en_t.evaluate(en_th, split("zh", "test"))
     en_t.save(path, en_th, {**meta, "note": "English-only, for the transfer figure"})
 
@@ -355,11 +400,13 @@ def make_ensemble(head_file: Path, others: list[Path]) -> None:
     blob = torch.load(head_file, map_location="cpu", weights_only=True)
     save_ensemble(head_file, names, blob["thresholds"])  # the members' average; thresholds tuned next
     val = [e for lang in ("en", "zh") for e in own_utterances(lang) if e.split == "val"]
-    probs = ModelTagger(head_path=head_file).probabilities([e.text for e in val])
-    th = tune_thresholds(probs, np.stack([e.labels for e in val]) == 1)
+    tagger = ModelTagger(head_path=head_file)
+    probs = tagger.probabilities([e.text for e in val])
+    real = _real(tagger.probabilities, real_val_turns())
+    th = tune_thresholds(probs, np.stack([e.labels for e in val]) == 1, real)
     meta = {**blob["meta"], "ensemble_seeds": [blob["meta"].get("seed", 0)] + [
         torch.load(o, map_location="cpu", weights_only=True)["meta"].get("seed") for o in others],
-        "review_thresholds": tune_review_cuts(probs, np.stack([e.labels for e in val]) == 1, th)}
+        "review_thresholds": tune_review_cuts(probs, np.stack([e.labels for e in val]) == 1, th, real)}
     save_ensemble(head_file, names, th, meta)
     print(f"{head_file}: ensemble of {1 + len(names)} heads, thresholds tuned on {len(val)} validation lines")
 
@@ -387,14 +434,13 @@ def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
     if en_only_file.is_file():
         results["en→zh"] = table(en_only_file, "zh")
     tables = "\n\n".join(format_table(v, f"test split: {k}") for k, v in results.items())
-    public = esconv("train.txt", esconv_limit) + feedback(limit=esconv_limit // 2)
-    write_card(meta, tables, own, public)
+    write_card(meta, tables, own, public_sample(esconv_limit))
     print(tables)
     print(f"wrote {CARD}")
 
 
 def write_card(meta: dict, tables: str, own: dict, public: list[Example]) -> None:
-    counts = {s: sum(1 for e in public if e.source == s) for s in ("esconv", "feedback")}
+    counts = {s: sum(1 for e in public if e.source == s) for s in ("esconv", "feedback", "cpsycoun")}
     crit = sorted(s.value for s in CRITICAL_SKILLS)
     knn = meta.get("knn") or {"k": 0, "tau": 0.0, "mix": 1.0}
     seeds = meta.get("ensemble_seeds")
@@ -404,7 +450,7 @@ def write_card(meta: dict, tables: str, own: dict, public: list[Example]) -> Non
     review = meta.get("review_thresholds") or {}
     review_text = (f"Verdict-deciding skills may also have a *review cut* below their threshold ({review}): the most "
                    f"validation recall at precision ≥ {REVIEW_PRECISION} flagging at most {REVIEW_FPR:.0%} of the validation lines "
-                   "without the skill. A reading between the review cut and the "
+                   f"without the skill and at most {REAL_REVIEW_FPR:.0%} of the real counsellors' validation turns. A reading between the review cut and the "
                    "threshold is reported as uncertain (confidence between 0.3 and 0.5): the scorer does not count it, "
                    "but flags for a supervisor any critical item it would flip.\n" if review else "")
     rule_counts = ", ".join(f"{lang}: {len(v)} skills" for lang, v in (meta.get("rule_skills") or {}).items())
@@ -426,8 +472,12 @@ memory still serves caller retrieval unchanged. Stored in `skill_head.pt` (fp16:
   academic use): strategies mapped onto skills (Question → open/closed question by wording;
   Restatement → paraphrase_summary; Reflection of feelings → reflection_feeling; Self-disclosure →
   self_disclosure; Affirmation and Reassurance → affirmation; Providing Suggestions → directive_advice
-  when phrased "you should/must…", else collaborative_options). Only those eight labels are unmasked
-  for these examples; weight 0.5.
+  when phrased "you should/must…", else collaborative_options). Those eight labels are unmasked for a
+  mapped turn; weight 0.5.
+- Real counsellors' turns as known negatives for {', '.join(REAL_NEGATIVE_SKILLS)}: every ESConv supporter turn
+  above (also the "Others" and "Information" ones) and {counts['cpsycoun']} CPsyCounD counsellor turns (Chinese, CC BY 4.0, dialogues
+  split 60/20/20 by a hash of their id, training part only). Trained supporters do not insult a help-seeker or
+  promise unconditional secrecy; a turn that mentions secrecy at all keeps promise_secrecy masked. Weight 0.5.
 - The feedback set ({counts['feedback']} helper turns, silver labels): good areas Empathy/Validation/
   Reflections/Self-disclosure as positives, bad areas as negatives; weight 0.3.
 
@@ -438,14 +488,16 @@ authored utterances plus a smaller public sample ({meta['epochs']} epochs, one-c
 {meta.get('lr', 5e-4)}); the state with the best validation macro-F1 (including the stage-1 state) is kept. Then the
 memory is built from the training lines (never validation or test lines), and per-skill thresholds are tuned on
 the validation split for the blended probability (F1-best; each verdict-deciding skill {crit} takes the cut with
-the most validation recall that reads it into at most {CRITICAL_FPR:.0%} of the validation lines without it: a false
-reading fails a whole call. The earlier rule, recall ≥ 0.97 wherever reachable, put hostile_insult at a cut that
-read an insult into a third of real supporters' turns). The memory settings (k, temperature, mix) were chosen on the
+the most validation recall that reads it into at most {CRITICAL_FPR:.0%} of the validation lines without it, and
+{', '.join(REAL_NEGATIVE_SKILLS)} into at most {REAL_FPR:.0%} of {REAL_TURNS} + {REAL_TURNS} real counsellors' validation turns
+(ESConv `valid.txt`, CPsyCounD validation dialogues): a false reading fails a whole call. The earlier rule, recall ≥ 0.97
+wherever reachable, put hostile_insult at a cut that read an insult into a third of real supporters' turns). The memory settings (k, temperature, mix) were chosen on the
 validation split of an earlier run, tuning thresholds on one half and scoring the other.
 The combined tagger (the app's default) adds the rule tagger's findings to the model's for the verdict-deciding
 skills, and for the other skills only where the rules were at least {RULE_PRECISION:.0%} precise on the validation
 split of that language ({rule_counts}).
-{review_text}{ensemble_text}The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line and
+{review_text}{ensemble_text}The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line (no CPsyCounD turn;
+its real-turn budget is on ESConv alone) and
 evaluated on the Chinese test split: cross-lingual transfer through the multilingual encoder.
 
 ## Results (test split, never trained or tuned on) — trained {meta['trained']}

@@ -409,3 +409,24 @@ CONTEMPT = [
 @pytest.mark.parametrize("text,lang,must,must_not", CONTEMPT)
 def test_contempt_cases(text, lang, must, must_not):
     _check(text, lang, must, must_not)
+
+
+# Pressure is a demand on the caller. What the trainee does at once, the consequence of a piece of advice, or
+# "I'll wait for you" is none; impatience at waiting still is, and it must not read as patience.
+PRESSURE = [
+    ("您吃了多少片？我这边马上给您叫救护车。", "zh", {"emergency_action"}, {"pressuring"}),
+    ("您别挂，我们马上联系120。", "zh", set(), {"pressuring"}),
+    ("你马上给我停下来！", "zh", {"pressuring"}, set()),
+    ("马上告诉我你在哪！", "zh", {"pressuring"}, set()),
+    ("早点去看医生，不然拖久了更麻烦。", "zh", set(), {"pressuring"}),
+    ("快说，不然我挂了！", "zh", {"pressuring"}, set()),
+    ("再不开口，否则我就结束通话。", "zh", {"pressuring"}, set()),
+    ("想好了没？我等你半天了。", "zh", {"pressuring"}, {"patience_silence"}),
+    ("我都等您老半天了。", "zh", {"pressuring"}, {"patience_silence"}),
+    ("我会一直等你，不着急。", "zh", {"patience_silence"}, {"pressuring"}),
+]
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", PRESSURE)
+def test_pressure_cases(text, lang, must, must_not):
+    _check(text, lang, must, must_not)

@@ -252,13 +252,18 @@ def test_scoring_tags_a_call_in_one_batch_with_each_turns_own_context(model):
         assert batched.skills == single.skills and any(batched.skills), path.name
 
 
-def test_review_cuts_add_recall_within_the_precision_and_false_flag_bounds():
+def _training_script():
     import importlib.util
     from pathlib import Path
     spec = importlib.util.spec_from_file_location(
         "train_skill_classifier", Path(__file__).resolve().parents[1] / "scripts" / "train_skill_classifier.py")
     train = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(train)
+    return train
+
+
+def test_review_cuts_add_recall_within_the_precision_and_false_flag_bounds():
+    train = _training_script()
     j = ALL_SKILLS.index("hostile_insult")
     n_pos, n_neg = 20, 200
     P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
@@ -273,3 +278,80 @@ def test_review_cuts_add_recall_within_the_precision_and_false_flag_bounds():
     assert set(cuts) == {"hostile_insult"} and abs(cuts["hostile_insult"] - 0.3) < 0.011
     th[j] = 0.25                                              # nothing lower adds recall within the bounds
     assert "hostile_insult" not in train.tune_review_cuts(P, Y, th)
+
+
+def _real_turns(train, j: int, scores: list[float], n: int = 200):
+    """Real counsellors' turns, all known negatives for skill j, with the given scores (the rest 0)."""
+    P = np.zeros((n, len(ALL_SKILLS)), np.float32)
+    P[:len(scores), j] = scores
+    M = np.zeros_like(P)
+    M[:, j] = 1
+    return train.RealTurns(P, M)
+
+
+def test_a_verdict_deciding_threshold_also_keeps_within_the_real_turn_budget():
+    train = _training_script()
+    j = ALL_SKILLS.index("hostile_insult")
+    n_pos, n_neg = 20, 200
+    P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
+    Y = np.zeros_like(P, dtype=bool)
+    Y[:n_pos, j] = True
+    P[:14, j], P[14:n_pos, j] = 0.8, 0.35          # 14 clear insults, 6 weaker ones
+    P[n_pos:n_pos + 2, j] = 0.35                   # 2 authored near misses read like the weaker ones (1%)
+    assert abs(train.tune_thresholds(P, Y)[j] - 0.35) < 0.011   # within 2% of authored lines: all 20 found
+    # real supporters' turns score like the weaker insults in 3% of cases: 0.35 would fail real calls
+    real = _real_turns(train, j, [0.35] * 6 + [0.6] * 1)
+    th = train.tune_thresholds(P, Y, real)
+    assert 0.6 < th[j] <= 0.8 and real.false_share(j, th[j]) <= train.REAL_FPR
+    # a turn the real budget cannot see (masked) changes nothing
+    masked = _real_turns(train, j, [0.35] * 6)
+    masked.known[:, j] = False
+    assert abs(train.tune_thresholds(P, Y, masked)[j] - 0.35) < 0.011
+    # a skill that is not verdict-deciding keeps its F1-best cut whatever real turns say
+    k = ALL_SKILLS.index("reflection_feeling")
+    P[:, k], Y[:, k] = P[:, j], Y[:, j]
+    assert train.tune_thresholds(P, Y, _real_turns(train, k, [0.9] * 50))[k] == train.tune_thresholds(P, Y)[k]
+
+
+def test_review_cuts_keep_within_the_real_turn_flag_budget():
+    train = _training_script()
+    j = ALL_SKILLS.index("hostile_insult")
+    n_pos, n_neg = 20, 200
+    P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
+    Y = np.zeros_like(P, dtype=bool)
+    Y[:n_pos, j] = True
+    P[:10, j], P[10:16, j], P[16:n_pos, j] = 0.8, 0.3, 0.05
+    P[n_pos:n_pos + 4, j] = 0.3
+    P[n_pos + 4:n_pos + 40, j] = 0.05
+    th = np.full(len(ALL_SKILLS), 0.5, np.float32)
+    assert abs(train.tune_review_cuts(P, Y, th, _real_turns(train, j, [0.3] * 4))["hostile_insult"] - 0.3) < 0.011
+    # 0.3 would flag 5% of real turns (budget 2%): no review cut is left that adds recall
+    assert "hostile_insult" not in train.tune_review_cuts(P, Y, th, _real_turns(train, j, [0.3] * 10))
+
+
+def _shared_data():
+    from models.skill_data import shared_data_dir
+    try:
+        return shared_data_dir()
+    except FileNotFoundError:
+        pytest.skip("the public datasets (../shared/data) are not on this machine")
+
+
+def test_real_counsellor_turns_are_known_negatives_only_for_insult_and_unconditional_secrecy():
+    _shared_data()
+    from models.skill_data import REAL_NEGATIVE_SKILLS, cpsycoun, esconv, real_negative_mask
+    hostile, secrecy = ALL_SKILLS.index("hostile_insult"), ALL_SKILLS.index("promise_secrecy")
+    assert real_negative_mask("That sounds exhausting.", "en")[[hostile, secrecy]].tolist() == [1, 1]
+    # a turn about secrecy may be explaining confidentiality or promising too much: secrecy stays unknown there
+    for text, lang in (("Everything you say here is confidential.", "en"), ("我不会告诉别人的。", "zh"),
+                       ("这里的谈话是保密的。", "zh")):
+        assert real_negative_mask(text, lang)[[hostile, secrecy]].tolist() == [1, 0]
+    turns = esconv("valid.txt", 300)
+    assert all(e.split == "val" and e.lang == "en" for e in turns)
+    for e in turns:
+        assert e.mask[hostile] == 1 and e.labels[[hostile, secrecy]].sum() == 0
+    assert any(e.mask.sum() == len(REAL_NEGATIVE_SKILLS) for e in esconv("train.txt"))  # "Others" turns count too
+    zh = {split: cpsycoun(split) for split in ("train", "val", "test")}
+    assert all(e.lang == "zh" and e.mask.sum() <= len(REAL_NEGATIVE_SKILLS) for e in zh["val"])
+    assert not {e.text for e in zh["test"]} & {e.text for e in zh["train"]}  # repeated turns stay in training
+    assert 0.5 < len(zh["train"]) / sum(map(len, zh.values())) < 0.7
