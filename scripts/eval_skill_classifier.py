@@ -42,8 +42,13 @@ def main() -> None:
     ap.add_argument("--real-turns", type=int, default=600,
                     help="real counsellors' turns per language (ESConv test.txt, CPsyCounD test dialogues) to measure "
                          "false readings on (0: skip)")
+    ap.add_argument("--tradeoff", action="store_true",
+                    help="only print, per verdict-deciding skill, the recall each false-reading budget buys (model "
+                         "probabilities on --split; use the validation split for decisions)")
     args = ap.parse_args()
     model = ModelTagger(head_path=args.head)
+    if args.tradeoff:
+        return tradeoff(model, args.split, args.real_turns or 600)
     taggers = {"model": model, "rules": RuleTagger(), "combined": CombinedTagger(model=model)}
     en_only_file = args.head.with_name(("skill_head" if args.head == HEAD_FILE else args.head.stem) + "_en_only.pt")
     en_only = ModelTagger(head_path=en_only_file) if en_only_file.is_file() else None
@@ -83,6 +88,40 @@ def main() -> None:
             summary.append(f"{corpus} counsellor turns (n={len(turns)}) {name}: share read as (counted, counted or "
                            f"uncertain) {shares}")
     print("\n".join(summary))
+
+
+BUDGETS = (0.005, 0.01, 0.02, 0.05, 0.1)
+
+
+def tradeoff(model: ModelTagger, split: str, real_turns: int) -> None:
+    """What recall a false-reading budget buys. For each verdict-deciding skill and budget (the share of the
+    split's authored lines without the skill that may read as having it): the lowest cut within the budget, the
+    recall there per language, and the share of real counsellors' turns of the same split read at that cut
+    (hostile_insult and promise_secrecy, where those turns are known negatives). The shipped thresholds are one
+    point on these curves; the recall targets are a choice of budget."""
+    exs = [e for lang in ("en", "zh") for e in own_utterances(lang) if e.split == split]
+    P, Y = model.probabilities([e.text for e in exs]), np.stack([e.labels for e in exs]) == 1
+    lang = np.array([e.lang for e in exs])
+    real = real_counsellor_turns(split, real_turns)
+    R, known = model.probabilities([e.text for e in real]), np.stack([e.mask for e in real]) == 1
+    thresholds = model._ready()[2]
+    print(f"{split} split: {len(exs)} authored lines; {len(real)} real counsellors' turns "
+          "(ESConv + CPsyCounD of the same split)")
+    print(f"{'skill':18s} {'budget':>7s} {'cut':>5s} {'recall en':>9s} {'recall zh':>9s} {'real turns read':>15s}")
+    for skill in sorted(s.value for s in CRITICAL_SKILLS):
+        j = ALL_SKILLS.index(skill)
+        neg = ~Y[:, j]
+        cuts = np.linspace(0.01, 0.99, 99)
+        rows = [(f"{b:.1%}", min((g for g in cuts if (P[neg, j] >= g).mean() <= b), default=None)) for b in BUDGETS]
+        rows.append(("shipped", float(thresholds[j])))
+        for label, g in rows:
+            if g is None:
+                print(f"{skill:18s} {label:>7s}   none within the budget")
+                continue
+            rec = {lg: float((P[Y[:, j] & (lang == lg), j] >= g).mean()) if (Y[:, j] & (lang == lg)).any() else float("nan")
+                   for lg in ("en", "zh")}
+            read = f"{(R[known[:, j], j] >= g).mean():.1%}" if known[:, j].any() else "-"
+            print(f"{skill:18s} {label:>7s} {g:5.2f} {rec['en']:9.3f} {rec['zh']:9.3f} {read:>15s}")
 
 
 if __name__ == "__main__":

@@ -355,3 +355,40 @@ def test_real_counsellor_turns_are_known_negatives_only_for_insult_and_unconditi
     assert all(e.lang == "zh" and e.mask.sum() <= len(REAL_NEGATIVE_SKILLS) for e in zh["val"])
     assert not {e.text for e in zh["test"]} & {e.text for e in zh["train"]}  # repeated turns stay in training
     assert 0.5 < len(zh["train"]) / sum(map(len, zh.values())) < 0.7
+
+
+def test_tradeoff_prints_the_recall_each_false_reading_budget_buys(capsys):
+    """A stand-in model scores every hostile line 0.6 and 3% of the other validation lines 0.6 too, plus 4% of
+    the real counsellors' turns: a 2% budget must stay above 0.6 (no recall), a 5% budget reaches all of it."""
+    import importlib.util
+    from pathlib import Path
+
+    _shared_data()
+    from models.skill_data import own_utterances, real_counsellor_turns
+    spec = importlib.util.spec_from_file_location(
+        "eval_skill_classifier", Path(__file__).resolve().parents[1] / "scripts" / "eval_skill_classifier.py")
+    ev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ev)
+    j = ALL_SKILLS.index("hostile_insult")
+    val = [e for lang in ("en", "zh") for e in own_utterances(lang) if e.split == "val"]
+    negatives = [e.text for e in val if not e.labels[j]]
+    score = {e.text: 0.6 for e in val if e.labels[j]}
+    score.update({t: 0.6 for t in negatives[:int(len(negatives) * 0.03)]})
+    real = [e.text for e in real_counsellor_turns("val", 100)]
+    score.update({t: 0.6 for t in real[:8]})
+
+    class StandIn:
+        def probabilities(self, texts):
+            P = np.zeros((len(texts), len(ALL_SKILLS)), np.float32)
+            P[:, j] = [score.get(t, 0.0) for t in texts]
+            return P
+
+        def _ready(self):
+            return None, None, np.full(len(ALL_SKILLS), 0.5, np.float32)
+
+    ev.tradeoff(StandIn(), "val", 100)
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in capsys.readouterr().out.splitlines()
+            if line.startswith("hostile_insult")}
+    assert rows[("hostile_insult", "2.0%")][1:3] == ["0.000", "0.000"]
+    assert rows[("hostile_insult", "5.0%")][1:4] == ["1.000", "1.000", "4.0%"]
+    assert rows[("hostile_insult", "shipped")][:3] == ["0.50", "1.000", "1.000"]
