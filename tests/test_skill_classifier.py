@@ -262,17 +262,23 @@ def _training_script():
     return train
 
 
-def test_review_cuts_add_recall_within_the_precision_and_false_flag_bounds():
-    train = _training_script()
+def _review_case():
+    """20 insults among 220 validation lines: 10 sure, 6 middling, 4 faint; 4 benign lines read like the middling
+    ones, 36 as faint as the faint ones. Threshold 0.5 everywhere."""
     j = ALL_SKILLS.index("hostile_insult")
     n_pos, n_neg = 20, 200
     P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
     Y = np.zeros_like(P, dtype=bool)
     Y[:n_pos, j] = True
-    P[:10, j], P[10:16, j], P[16:n_pos, j] = 0.8, 0.3, 0.05   # 10 sure, 6 middling, 4 faint insults
-    P[n_pos:n_pos + 4, j] = 0.3                               # 4 benign lines read like the middling ones
-    P[n_pos + 4:n_pos + 40, j] = 0.05                         # 36 benign lines as faint as the faint insults
-    th = np.full(len(ALL_SKILLS), 0.5, np.float32)
+    P[:10, j], P[10:16, j], P[16:n_pos, j] = 0.8, 0.3, 0.05
+    P[n_pos:n_pos + 4, j] = 0.3
+    P[n_pos + 4:n_pos + 40, j] = 0.05
+    return j, P, Y, np.full(len(ALL_SKILLS), 0.5, np.float32)
+
+
+def test_review_cuts_add_recall_within_the_precision_and_false_flag_bounds():
+    train = _training_script()
+    j, P, Y, th = _review_case()
     cuts = train.tune_review_cuts(P, Y, th)
     # 0.3 adds 6 insults for 4 false flags (precision 0.6, 2% of benign lines); 0.05 would flag 20% of them
     assert set(cuts) == {"hostile_insult"} and abs(cuts["hostile_insult"] - 0.3) < 0.011
@@ -315,15 +321,7 @@ def test_a_verdict_deciding_threshold_also_keeps_within_the_real_turn_budget():
 
 def test_review_cuts_keep_within_the_real_turn_flag_budget():
     train = _training_script()
-    j = ALL_SKILLS.index("hostile_insult")
-    n_pos, n_neg = 20, 200
-    P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
-    Y = np.zeros_like(P, dtype=bool)
-    Y[:n_pos, j] = True
-    P[:10, j], P[10:16, j], P[16:n_pos, j] = 0.8, 0.3, 0.05
-    P[n_pos:n_pos + 4, j] = 0.3
-    P[n_pos + 4:n_pos + 40, j] = 0.05
-    th = np.full(len(ALL_SKILLS), 0.5, np.float32)
+    j, P, Y, th = _review_case()
     assert abs(train.tune_review_cuts(P, Y, th, _real_turns(train, j, [0.3] * 4))["hostile_insult"] - 0.3) < 0.011
     # 0.3 would flag 5% of real turns (budget 2%): no review cut is left that adds recall
     assert "hostile_insult" not in train.tune_review_cuts(P, Y, th, _real_turns(train, j, [0.3] * 10))
