@@ -212,6 +212,10 @@ class ModelTagger:
             total = probs if total is None else total + probs
         return total / len(self._members)
 
+    def thresholds(self) -> np.ndarray:
+        """Per-skill cuts on the raw probabilities (an ensemble's own, not its first member's)."""
+        return self._ready()[2]
+
     def rule_skills(self) -> dict[str, list[str]] | None:
         """Per language, the skills whose rule findings the combined tagger adds (chosen when training)."""
         self._ready()

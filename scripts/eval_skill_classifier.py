@@ -104,7 +104,7 @@ def tradeoff(model: ModelTagger, split: str, real_turns: int) -> None:
     lang = np.array([e.lang for e in exs])
     real = real_counsellor_turns(split, real_turns)
     R, known = model.probabilities([e.text for e in real]), np.stack([e.mask for e in real]) == 1
-    thresholds = model._ready()[2]
+    thresholds = model.thresholds()
     print(f"{split} split: {len(exs)} authored lines; {len(real)} real counsellors' turns "
           "(ESConv + CPsyCounD of the same split)")
     print(f"{'skill':18s} {'budget':>7s} {'cut':>5s} {'recall en':>9s} {'recall zh':>9s} {'real turns read':>15s}")

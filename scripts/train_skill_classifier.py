@@ -427,7 +427,7 @@ def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
         exs = [e for e in own[lang] if e.split == "test"]
         tagger = ModelTagger(head_path=path)
         probs = tagger.probabilities([e.text for e in exs])
-        thresholds = tagger._ready()[2]  # an ensemble's own thresholds, not its first member's
+        thresholds = tagger.thresholds()
         return per_skill((probs >= thresholds).astype(int), np.stack([e.labels for e in exs]).astype(int))
 
     results = {lang: table(head_file, lang) for lang in ("en", "zh")}

@@ -381,8 +381,8 @@ def test_tradeoff_prints_the_recall_each_false_reading_budget_buys(capsys):
             P[:, j] = [score.get(t, 0.0) for t in texts]
             return P
 
-        def _ready(self):
-            return None, None, np.full(len(ALL_SKILLS), 0.5, np.float32)
+        def thresholds(self):
+            return np.full(len(ALL_SKILLS), 0.5, np.float32)
 
     ev.tradeoff(StandIn(), "val", 100)
     rows = {tuple(line.split()[:2]): line.split()[2:] for line in capsys.readouterr().out.splitlines()
