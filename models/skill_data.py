@@ -73,7 +73,11 @@ def _vec(skills) -> np.ndarray:
 
 
 def own_utterances(lang: str) -> list[Example]:
-    """The project's authored, fully labelled utterances (every label known)."""
+    """The project's authored, fully labelled utterances (every label known).
+
+    A line with an "of" field is our rendering of a line of the other language's file (same act, same labels):
+    its source is "rendered" and it takes the split of the line it renders, so a rendering of a training line
+    never lands in validation or test."""
     out = []
     path = DATA_DIR / f"skill_utterances_{lang}.jsonl"
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -81,7 +85,7 @@ def own_utterances(lang: str) -> list[Example]:
             continue
         row = json.loads(line)
         out.append(Example(row["text"], lang, _vec(row["skills"]), np.ones(len(ALL_SKILLS), np.float32),
-                           "own", _split_of(row["id"])))
+                           "rendered" if "of" in row else "own", _split_of(row.get("of", row["id"]))))
     return out
 
 

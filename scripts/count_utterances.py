@@ -3,8 +3,10 @@
 Usage: python scripts/count_utterances.py [--min N] [--data-dir DIR]
 
 Prints a Markdown table (skill x language) and exits non-zero when a file is
-malformed (unknown skill, bad context, duplicate id or text, empty labels) or
-when any skill has fewer than --min lines (default 30) in any language.
+malformed (unknown skill, bad context, duplicate id or text, empty labels, a rendering
+whose "of" names no line of the other language or differs from it in skills or context)
+or when any skill has fewer than --min lines (default 30, renderings not counted) in any
+language.
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def load(path: Path) -> tuple[list[dict], list[str]]:
 def check_row(row: dict, where: str, ids: set, texts: set) -> list[str]:
     """Return the problems of one row (empty when it is well formed)."""
     problems = []
-    if set(row) != {"id", "text", "skills", "context"}:
+    if set(row) - {"of"} != {"id", "text", "skills", "context"}:
         problems.append(f"{where}: keys {sorted(row)}")
     if row.get("id") in ids:
         problems.append(f"{where}: duplicate id {row.get('id')}")
@@ -56,6 +58,26 @@ def check_row(row: dict, where: str, ids: set, texts: set) -> list[str]:
     problems += [f"{where}: unknown skill {s!r}" for s in skills if s not in ALL_SKILLS]
     if row.get("context") not in CONTEXTS:
         problems.append(f"{where}: bad context {row.get('context')!r}")
+    return problems
+
+
+def check_renderings(rows: dict[str, list[dict]]) -> list[str]:
+    """A rendering ("of": the id of a line in the other language's file) must carry that line's skills and context
+    (it is the same act in other words) and may not render a rendering."""
+    problems = []
+    by_id = {lang: {r.get("id"): r for r in rs} for lang, rs in rows.items()}
+    for lang, rs in rows.items():
+        other = by_id[next(l for l in LANGS if l != lang)]
+        for r in rs:
+            if "of" not in r:
+                continue
+            src = other.get(r["of"])
+            if src is None:
+                problems.append(f"skill_utterances_{lang}.jsonl {r.get('id')}: \"of\" names no line: {r['of']!r}")
+            elif "of" in src:
+                problems.append(f"skill_utterances_{lang}.jsonl {r.get('id')}: renders a rendering ({r['of']})")
+            elif sorted(src["skills"]) != sorted(r.get("skills") or []) or src["context"] != r.get("context"):
+                problems.append(f"skill_utterances_{lang}.jsonl {r.get('id')}: skills or context differ from {r['of']}")
     return problems
 
 
@@ -77,14 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min", type=int, default=30)
     ap.add_argument("--data-dir", type=Path, default=ROOT / "models" / "data")
     args = ap.parse_args(argv)
-    counts, lines, problems = {}, {}, []
+    counts, lines, problems, rows = {}, {}, [], {}
     for lang in LANGS:
-        rows, found = load(args.data_dir / f"skill_utterances_{lang}.jsonl")
+        rows[lang], found = load(args.data_dir / f"skill_utterances_{lang}.jsonl")
         problems += found
-        counts[lang] = Counter(s for r in rows for s in r["skills"])
-        lines[lang] = len(rows)
+        counts[lang] = Counter(s for r in rows[lang] for s in r["skills"])
+        lines[lang] = len(rows[lang])
+    problems += check_renderings(rows)
     print(table(counts, lines))
-    low = [f"{l}:{s}={counts[l][s]}" for l in LANGS for s in ALL_SKILLS if counts[l][s] < args.min]
+    rendered = {l: sum("of" in r for r in rows[l]) for l in LANGS}
+    print(f"\nof which renderings of the other language's lines: " + ", ".join(f"{l} {rendered[l]}" for l in LANGS))
+    own = {l: Counter(s for r in rows[l] if "of" not in r for s in r["skills"]) for l in LANGS}
+    low = [f"{l}:{s}={own[l][s]}" for l in LANGS for s in ALL_SKILLS if own[l][s] < args.min]
     for p in problems + [f"below minimum {args.min}: {x}" for x in low]:
         print(p, file=sys.stderr)
     return 1 if problems or low else 0

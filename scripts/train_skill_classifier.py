@@ -378,6 +378,8 @@ def train_transfer(args, split, public, public_big, path: Path, meta: dict, resu
     """The English-only head (same recipe, no Chinese line), scored on the Chinese test split."""
     en_t = Trainer("skills_en", args.seed)
     public, public_big = ([e for e in exs if e.lang == "en"] for exs in (public, public_big))  # no Chinese line
+    own_en = split  # ... and no English rendering of a Chinese line either
+    split = lambda lang, s: [e for e in own_en(lang, s) if e.source == "own"]  # noqa: E731
     en_t.warm_start(split("en", "train") + public + public_big, args.head_epochs)
     en_t.fit(split("en", "train") + public, split("en", "val"), args.epochs, adapter_lr=args.lr)
     en_t.build_memory(split("en", "train"), args.knn_k, args.knn_tau, args.knn_mix)
@@ -467,7 +469,10 @@ memory still serves caller retrieval unchanged. Stored in `skill_head.pt` (fp16:
 ## Data
 - The project's authored trainee utterances (`models/data/skill_utterances_{{en,zh}}.jsonl`):
   {len(own['en'])} English and {len(own['zh'])} Chinese lines, every label known. Split 60/20/20
-  (train/val/test) by a hash of the line id; the test split is used for nothing but these figures.
+  (train/val/test) by a hash of the line id; the test split is used for nothing but these figures. Of these,
+  {sum(e.source == 'rendered' for e in own['en'])} English and {sum(e.source == 'rendered' for e in own['zh'])} Chinese lines are our renderings of the other language's training lines
+  (harmful moves and their near misses, same labels); a rendering takes the split of the line it renders, so it
+  is always a training line, and renderings close to a validation or test line were dropped.
 - ESConv supporter turns, `train.txt` only ({counts['esconv']} turns, evenly sampled; CC BY-NC 4.0,
   academic use): strategies mapped onto skills (Question → open/closed question by wording;
   Restatement → paraphrase_summary; Reflection of feelings → reflection_feeling; Self-disclosure →
@@ -496,7 +501,8 @@ validation split of an earlier run, tuning thresholds on one half and scoring th
 The combined tagger (the app's default) adds the rule tagger's findings to the model's for the verdict-deciding
 skills, and for the other skills only where the rules were at least {RULE_PRECISION:.0%} precise on the validation
 split of that language ({rule_counts}).
-{review_text}{ensemble_text}The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line (no CPsyCounD turn;
+{review_text}{ensemble_text}The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line (no CPsyCounD turn,
+no English rendering of a Chinese line;
 its real-turn budget is on ESConv alone) and
 evaluated on the Chinese test split: cross-lingual transfer through the multilingual encoder.
 
