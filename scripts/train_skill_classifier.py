@@ -385,7 +385,13 @@ def train_transfer(args, split, public, public_big, path: Path, meta: dict, resu
     en_t.build_memory(split("en", "train"), args.knn_k, args.knn_tau, args.knn_mix)
     en_th = en_t.thresholds(split("en", "val"), _real(en_t.probs, esconv("valid.txt", REAL_TURNS)))
     results["en→zh"] = en_t.evaluate(en_th, split("zh", "test"))
-    en_t.save(path, en_th, {**meta, "note": "English-only, for the transfer figure"})
+    en_t.save(path, en_th, {**meta, "note": "English-only, for the transfer figure", "own_lines": own_line_counts()})
+
+
+def own_line_counts() -> dict[str, int]:
+    """How many authored lines each language's file holds (stored with the English-only head, to tell whether the
+    card's transfer figure comes from the current data)."""
+    return {lang: len(own_utterances(lang)) for lang in ("en", "zh")}
 
 
 def make_ensemble(head_file: Path, others: list[Path]) -> None:
@@ -442,6 +448,13 @@ def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
 
 
 def write_card(meta: dict, tables: str, own: dict, public: list[Example]) -> None:
+    en_only_text = ""
+    if EN_ONLY_FILE.is_file():
+        en_meta = torch.load(EN_ONLY_FILE, map_location="cpu", weights_only=True)["meta"]
+        if en_meta.get("own_lines") != own_line_counts():
+            en_only_text = (" The English-only head shipped now was trained on an earlier version of the authored "
+                            f"lines (trained {en_meta.get('trained')}; {en_meta.get('own_lines') or 'before the label audit and the renderings'}): its transfer figure "
+                            "was not retrained on the current data.")
     counts = {s: sum(1 for e in public if e.source == s) for s in ("esconv", "feedback", "cpsycoun")}
     crit = sorted(s.value for s in CRITICAL_SKILLS)
     knn = meta.get("knn") or {"k": 0, "tau": 0.0, "mix": 1.0}
@@ -504,7 +517,7 @@ split of that language ({rule_counts}).
 {review_text}{ensemble_text}The English-only variant (`skill_head_en_only.pt`) is trained the same way without any Chinese line (no CPsyCounD turn,
 no English rendering of a Chinese line;
 its real-turn budget is on ESConv alone) and
-evaluated on the Chinese test split: cross-lingual transfer through the multilingual encoder.
+evaluated on the Chinese test split: cross-lingual transfer through the multilingual encoder.{en_only_text}
 
 ## Results (test split, never trained or tuned on) — trained {meta['trained']}
 ```
