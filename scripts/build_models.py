@@ -19,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.e5_convert import MissingModelPackage  # noqa: E402
 from models.encoder import build_model_dir  # noqa: E402
+from simulator.callers import warm_callers  # noqa: E402
+from simulator.scenario import Library  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,25 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"e5-small encoder ready at {folder} ({time.perf_counter() - started:.1f} s)")
     started = time.perf_counter()
-    n = warm_caller_pools()
+    n = warm_callers(Library.load().scenarios.values())
     print(f"caller pools of {n} model-driven callers embedded ({time.perf_counter() - started:.1f} s)")
     return 0
-
-
-def warm_caller_pools() -> int:
-    """Embed (or find cached) the line bank and pools of every model-driven scenario in each of its languages."""
-    from simulator.callers import make_caller
-    from simulator.scenario import Library
-    n = 0
-    for scenario in Library.load().scenarios.values():
-        if scenario.caller.kind == "scripted":
-            continue
-        for lang in scenario.langs:
-            warm = getattr(make_caller(scenario, lang), "warm", None)
-            if warm is not None:
-                warm()
-                n += 1
-    return n
 
 
 if __name__ == "__main__":

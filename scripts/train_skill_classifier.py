@@ -378,12 +378,11 @@ def train_transfer(args, split, public, public_big, path: Path, meta: dict, resu
     """The English-only head (same recipe, no Chinese line), scored on the Chinese test split."""
     en_t = Trainer("skills_en", args.seed)
     public, public_big = ([e for e in exs if e.lang == "en"] for exs in (public, public_big))  # no Chinese line
-    own_en = split  # ... and no English rendering of a Chinese line either
-    split = lambda lang, s: [e for e in own_en(lang, s) if e.source == "own"]  # noqa: E731
-    en_t.warm_start(split("en", "train") + public + public_big, args.head_epochs)
-    en_t.fit(split("en", "train") + public, split("en", "val"), args.epochs, adapter_lr=args.lr)
-    en_t.build_memory(split("en", "train"), args.knn_k, args.knn_tau, args.knn_mix)
-    en_th = en_t.thresholds(split("en", "val"), _real(en_t.probs, esconv("valid.txt", REAL_TURNS)))
+    en = lambda s: [e for e in split("en", s) if e.source == "own"]  # noqa: E731 ... nor a rendering of a Chinese line
+    en_t.warm_start(en("train") + public + public_big, args.head_epochs)
+    en_t.fit(en("train") + public, en("val"), args.epochs, adapter_lr=args.lr)
+    en_t.build_memory(en("train"), args.knn_k, args.knn_tau, args.knn_mix)
+    en_th = en_t.thresholds(en("val"), _real(en_t.probs, esconv("valid.txt", REAL_TURNS)))
     results["en→zh"] = en_t.evaluate(en_th, split("zh", "test"))
     en_t.save(path, en_th, {**meta, "note": "English-only, for the transfer figure", "own_lines": own_line_counts()})
 

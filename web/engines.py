@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
-from simulator.callers import Caller, make_caller
+from simulator.callers import Caller, make_caller, warm_callers
 from simulator.scenario import Library, Scenario
 from simulator.tagging import CallerEventDetector, SkillTagger, make_tagger
 
@@ -54,12 +54,7 @@ class Engines:
         """Load what the first call would otherwise wait for: scenarios, tagger weights, caller pools and
         generators."""
         self.tagger.tag(["warm-up"])
-        for scenario in self.library.scenarios.values():
-            if scenario.caller.kind != "scripted":
-                for lang in scenario.langs:
-                    warm = getattr(self.caller(scenario, lang), "warm", None)
-                    if warm is not None:
-                        warm()
+        warm_callers(self.library.scenarios.values(), self.caller)
 
     def reload_library(self) -> None:
         with self._lock:

@@ -89,3 +89,18 @@ def make_caller(scenario, lang: str, **options) -> Caller:
     except KeyError:
         raise ValueError(f"scenario {scenario.id}: unknown caller kind {kind!r}; known: {sorted(CALLERS)}") from None
     return factory(scenario, lang, **{**scenario.caller.options, **options})
+
+
+def warm_callers(scenarios, make: Callable[..., Caller] = make_caller) -> int:
+    """Load now what each model-driven scenario's first turn would wait for (encoder, embedded line banks and pools,
+    a generator), in each of its languages; `make(scenario, lang)` builds the caller. Returns how many were warmed."""
+    n = 0
+    for scenario in scenarios:
+        if scenario.caller.kind == "scripted":
+            continue
+        for lang in scenario.langs:
+            warm = getattr(make(scenario, lang), "warm", None)
+            if warm is not None:
+                warm()
+                n += 1
+    return n
