@@ -5,6 +5,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,3 +74,30 @@ def test_shipped_renderings_are_training_lines_only():
         rendered = [e for e in own_utterances(lang) if e.source == "rendered"]
         assert rendered, lang
         assert {e.split for e in rendered} == {"train"}
+
+
+def _adder():
+    spec = importlib.util.spec_from_file_location("add_utterances", ROOT / "scripts" / "add_utterances.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_new_lines_close_to_a_line_of_another_split_are_refused_and_same_split_ones_kept():
+    add = _adder()
+    assert add.norm("Take  your TIME, okay?") == add.norm("take your time okay") == "takeyourtimeokay"
+    assert add.norm("慢慢来，不急。") == "慢慢来不急"
+    e = np.eye(4, dtype=np.float32)
+    old_keys = [add.norm(t) for t in ("Take your time.", "Hurry up and talk.", "Are you safe right now?")]
+    old_emb, old_split = e[:3], ["test", "train", "val"]
+    new_texts = ["Take your time!",              # same embedding as a test line, new line in train: refused
+                 "Hurry up and talk!",           # near copy of a train line, new line in train: kept
+                 "Are you safe right now, love?",  # unlike in embedding, near copy in wording of a val line
+                 "Would you like to tell me more?"]
+    new_emb = np.stack([e[0], e[1], e[3], e[3]])
+    reasons = add.close_pairs([add.norm(t) for t in new_texts], new_emb, ["train"] * 4,
+                              old_keys, old_emb, old_split, cos=0.93, ratio=0.6)
+    assert reasons[0] is not None and reasons[0].startswith("cosine 1.000 to a test line")
+    assert reasons[1] is None
+    assert reasons[2] is not None and reasons[2].startswith("difflib") and "val line" in reasons[2]
+    assert reasons[3] is None

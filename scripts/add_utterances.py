@@ -1,0 +1,158 @@
+"""Append newly written trainee lines to the labelled data without leaking across the split.
+
+Usage: python scripts/add_utterances.py LANG CANDIDATES.jsonl [...] [--dry-run] [--report FILE]
+
+Each candidate is a JSON object {"text", "skills", "context"} (an "id" is assigned here: the next free one). A
+candidate is dropped, with the reason printed, when it
+- is malformed (unknown skill, bad context, no skills: the checks of scripts/count_utterances.py);
+- repeats a line already in the file or an earlier candidate (same text after lower-casing and removing spaces
+  and punctuation);
+- comes close to a line that lands in a *different* split (train / validation / test, by the hash of the id):
+  e5 cosine >= --cos (0.93 en / 0.95 zh by default: the two files share many formulaic moves and Chinese lines sit
+  closer in e5) or a difflib ratio >= --ratio (0.6) to any such line, existing or new. A training line that is a
+  near copy of a test line would inflate the test figures; a test line that is a near copy of a training line
+  measures memory, not generalisation.
+Ids are given in candidate order before the check, so the split of each new line is known and the check is exact;
+the id of a dropped line is left unused.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models.skill_data import DATA_DIR, _split_of  # noqa: E402
+from scripts.count_utterances import check_row  # noqa: E402
+
+DEFAULT_COS = {"en": 0.93, "zh": 0.95}
+
+
+def norm(text: str) -> str:
+    """Lower-case, NFKC, without spaces or punctuation: the key for exact repeats and for difflib."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in t if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
+
+
+def next_id(lang: str, rows: list[dict]) -> int:
+    nums = [int(m.group(1)) for r in rows if (m := re.fullmatch(rf"{lang}-(\d+)", r["id"]))]
+    return max(nums, default=0) + 1
+
+
+def close_pairs(new_keys: list[str], new_emb: np.ndarray, new_split: list[str],
+                old_keys: list[str], old_emb: np.ndarray, old_split: list[str],
+                cos: float, ratio: float, old_texts: list[str] | None = None) -> list[str | None]:
+    """For each new line, the reason it is too close to a line of another split (None: it is not)."""
+    shown = old_texts or old_keys
+    reasons: list[str | None] = []
+    sims_old = new_emb @ old_emb.T if len(old_keys) else np.zeros((len(new_keys), 0))
+    for i, (key, split) in enumerate(zip(new_keys, new_split)):
+        reason = None
+        other = [j for j, s in enumerate(old_split) if s != split]
+        if other:
+            j = max(other, key=lambda j: sims_old[i, j])
+            if sims_old[i, j] >= cos:
+                reason = f"cosine {sims_old[i, j]:.3f} to a {old_split[j]} line: {shown[j]!r}"
+        if reason is None:
+            matcher = difflib.SequenceMatcher(None, "", key, autojunk=False)  # b is cached: set a per line
+            for j in other:
+                matcher.set_seq1(old_keys[j])
+                if matcher.real_quick_ratio() >= ratio and matcher.quick_ratio() >= ratio \
+                        and matcher.ratio() >= ratio:
+                    reason = f"difflib {matcher.ratio():.2f} to a {old_split[j]} line: {shown[j]!r}"
+                    break
+        reasons.append(reason)
+    return reasons
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("lang", choices=("en", "zh"))
+    ap.add_argument("candidates", type=Path, nargs="+")
+    ap.add_argument("--cos", type=float, help="cosine limit (default 0.93 en / 0.95 zh)")
+    ap.add_argument("--ratio", type=float, default=0.6, help="difflib ratio limit")
+    ap.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    ap.add_argument("--out", type=Path, help="write the kept lines (with their ids) here instead of appending them "
+                                              "(e.g. to have them checked first; append them later unchanged)")
+    args = ap.parse_args(argv)
+    cos = args.cos or DEFAULT_COS[args.lang]
+
+    path = DATA_DIR / f"skill_utterances_{args.lang}.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    seen = {norm(r["text"]) for r in rows}
+    number = next_id(args.lang, rows)
+    kept, dropped = [], []
+    for cand_path in args.candidates:
+        for n, line in enumerate(cand_path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{cand_path.name}:{n}"
+            ident = f"{args.lang}-{number:04d}"
+            number += 1
+            try:
+                cand = json.loads(line)
+            except json.JSONDecodeError as exc:
+                dropped.append((where, f"not JSON: {exc}"))
+                continue
+            row = {"id": ident, "text": str(cand.get("text", "")).strip(),
+                   "skills": cand.get("skills"), "context": cand.get("context")}
+            problems = check_row(row, where, set(), set())
+            if problems:
+                dropped.append((where, "; ".join(problems)))
+                continue
+            if norm(row["text"]) in seen:
+                dropped.append((where, "repeats a line"))
+                continue
+            seen.add(norm(row["text"]))
+            kept.append((where, row))
+
+    from models.encoder import get_encoder
+    enc = get_encoder()
+    old_keys = [norm(r["text"]) for r in rows]
+    old_split = [_split_of(r.get("of", r["id"])) for r in rows]
+    old_emb = enc.encode([r["text"] for r in rows])
+    new_emb = enc.encode([r["text"] for _, r in kept]) if kept else np.zeros((0, old_emb.shape[1]), np.float32)
+    new_keys = [norm(r["text"]) for _, r in kept]
+    new_split = [_split_of(r["id"]) for _, r in kept]
+    # against the existing lines, then against the new lines kept so far (in order)
+    reasons = close_pairs(new_keys, new_emb, new_split, old_keys, old_emb, old_split, cos, args.ratio,
+                          [r["text"] for r in rows])
+    final: list[dict] = []
+    acc_keys, acc_emb, acc_split, acc_texts = [], [], [], []
+    for i, (where, row) in enumerate(kept):
+        reason = reasons[i]
+        if reason is None and acc_keys:
+            reason = close_pairs([new_keys[i]], new_emb[i:i + 1], [new_split[i]],
+                                 acc_keys, np.stack(acc_emb), acc_split, cos, args.ratio, acc_texts)[0]
+            reason = reason and "new line, " + reason
+        if reason:
+            dropped.append((where, reason))
+            continue
+        acc_keys.append(new_keys[i]); acc_emb.append(new_emb[i]); acc_split.append(new_split[i])
+        acc_texts.append(row["text"])
+        final.append(row)
+    for where, reason in dropped:
+        print(f"dropped {where}: {reason}")
+    by_split = {s: sum(_split_of(r["id"]) == s for r in final) for s in ("train", "val", "test")}
+    print(f"{len(final)} kept ({by_split}), {len(dropped)} dropped"
+          + (f"; ids {final[0]['id']}…{final[-1]['id']}" if final else ""))
+    if final and not args.dry_run:
+        if args.out:
+            path = args.out
+        with path.open("a" if not args.out else "w", encoding="utf-8") as fh:
+            for r in final:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print(f"written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
