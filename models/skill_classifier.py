@@ -13,7 +13,7 @@ from torch import nn
 
 from simulator.conditions import REVIEW
 from simulator.skills import ALL_SKILLS
-from simulator.tagging import SkillTagger, TagContext, Tagging, register_tagger
+from simulator.tagging import SkillTagger, TagContext, Tagging, check_sensitivity, register_tagger
 
 log = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -136,6 +136,21 @@ def calibrate(probs: np.ndarray, thresholds: np.ndarray, review: np.ndarray | No
     return np.where(has & (probs < thresholds), np.where(probs < cut, below, between), out)
 
 
+def sensitivity_thresholds(thresholds: np.ndarray, meta: dict, level: str, where: Path | str = "the head") -> np.ndarray:
+    """The thresholds for sensitivity `level`: the verdict-deciding skills take the cuts tuned for that level's
+    false-reading budget (stored in the head's metadata when it was trained); every other skill keeps its own."""
+    if check_sensitivity(level) == "standard":
+        return thresholds
+    cuts = (meta.get("sensitivity_thresholds") or {}).get(level)
+    if not cuts:
+        raise ValueError(f"{where}: no thresholds for sensitivity {level!r} stored with this head; rebuild it with "
+                         "scripts/train_skill_classifier.py (--ensemble-with re-tunes an ensemble without training)")
+    out = np.array(thresholds, dtype=np.float32)
+    for skill, cut in cuts.items():
+        out[ALL_SKILLS.index(skill)] = min(float(cut), float(out[ALL_SKILLS.index(skill)]))
+    return out
+
+
 def review_cuts(meta: dict) -> np.ndarray:
     """The per-skill review cuts stored in a head's metadata (NaN where a skill has none)."""
     cuts = np.full(len(ALL_SKILLS), np.nan, dtype=np.float32)
@@ -150,8 +165,9 @@ class ModelTagger:
 
     name = "model"
 
-    def __init__(self, head_path: Path = HEAD_FILE, encoder=None):
+    def __init__(self, head_path: Path = HEAD_FILE, encoder=None, sensitivity: str = "standard"):
         self._head_path = head_path
+        self.sensitivity = check_sensitivity(sensitivity)
         self._encoder = encoder
         self._head: SkillHead | None = None
         self._thresholds: np.ndarray | None = None
@@ -180,6 +196,7 @@ class ModelTagger:
                                                   m_adapter["memory"]))
                         thresholds = np.asarray(ensemble["thresholds"], dtype=np.float32)
                     self._meta = adapter["meta"]
+                    thresholds = sensitivity_thresholds(thresholds, self._meta, self.sensitivity, self._head_path)
                     self._review = review_cuts(self._meta)
                     self._head, self._thresholds = head, thresholds
         return self._encoder, self._head, self._thresholds
@@ -304,5 +321,7 @@ def _model(**options) -> ModelTagger:
 
 
 @register_tagger("combined")
-def _combined(**options) -> CombinedTagger:
+def _combined(sensitivity: str = "standard", **options) -> CombinedTagger:
+    if "model" not in options:
+        options["model"] = ModelTagger(sensitivity=sensitivity)
     return CombinedTagger(**options)

@@ -20,7 +20,7 @@ from models.skill_data import own_utterances, real_counsellor_turns  # noqa: E40
 from simulator.conditions import REVIEW  # noqa: E402
 from simulator.rule_tagger import RuleTagger  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
-from simulator.tagging import TagContext  # noqa: E402
+from simulator.tagging import SENSITIVITIES, TagContext  # noqa: E402
 
 
 def predict(tagger, texts: list[str], lang: str) -> tuple[np.ndarray, np.ndarray]:
@@ -45,8 +45,10 @@ def main() -> None:
     ap.add_argument("--tradeoff", action="store_true",
                     help="only print, per verdict-deciding skill, the recall each false-reading budget buys (model "
                          "probabilities on --split; use the validation split for decisions)")
+    ap.add_argument("--sensitivity", choices=SENSITIVITIES, default="standard",
+                    help="the verdict-deciding skills' cuts to evaluate (see the model card)")
     args = ap.parse_args()
-    model = ModelTagger(head_path=args.head)
+    model = ModelTagger(head_path=args.head, sensitivity=args.sensitivity)
     if args.tradeoff:
         return tradeoff(model, args.split, args.real_turns or 600)
     taggers = {"model": model, "rules": RuleTagger(), "combined": CombinedTagger(model=model)}

@@ -100,7 +100,8 @@ def _real(probs_of, exs: list[Example]) -> RealTurns:
     return RealTurns(probs_of([e.text for e in exs]), np.stack([e.mask for e in exs]))
 
 
-def tune_thresholds(P: np.ndarray, Y: np.ndarray, real: RealTurns | None = None) -> np.ndarray:
+def tune_thresholds(P: np.ndarray, Y: np.ndarray, real: RealTurns | None = None,
+                    critical_fpr: float = CRITICAL_FPR, real_fpr: float = REAL_FPR) -> np.ndarray:
     """Per skill: the F1-best cut on validation. A verdict-deciding skill takes the cut with the most validation
     recall whose false readings stay within CRITICAL_FPR of the validation lines without it and, given `real`,
     within REAL_FPR of real counsellors' validation turns (ties: the higher cut); where no cut is within both,
@@ -124,15 +125,31 @@ def tune_thresholds(P: np.ndarray, Y: np.ndarray, real: RealTurns | None = None)
             p, r = tp / max(1, pred.sum()), tp / max(1, Y[:, j].sum())
             rows.append((r, 2 * p * r / (p + r) if p + r else 0.0, g,
                          (pred & ~Y[:, j]).sum() / max(1, (~Y[:, j]).sum()),
-                         real is None or real.false_share(j, g) <= REAL_FPR))
+                         real is None or real.false_share(j, g) <= real_fpr))
         if j not in CRITICAL_IDX:
             th[j] = max(rows, key=lambda x: (x[1], x[2]))[2]
             continue
-        within = [x for x in rows if x[3] <= CRITICAL_FPR and x[4]]
+        within = [x for x in rows if x[3] <= critical_fpr and x[4]]
         real_ok = [x for x in rows if x[4]]
         th[j] = (max(within, key=lambda x: (x[0], x[2])) if within
                  else max(real_ok or rows, key=lambda x: (x[1], x[2])))[2]
     return th
+
+
+# The higher sensitivities (simulator.tagging.SENSITIVITIES) of the verdict-deciding skills: the same rule as
+# the standard cut under wider false-reading budgets (authored validation lines without the skill, real
+# counsellors' validation turns). Which budget a hotline can afford is its choice, not the model's.
+SENSITIVITY_BUDGETS = {"high": (0.05, 0.025), "highest": (0.10, 0.05)}
+
+
+def tune_sensitivities(P: np.ndarray, Y: np.ndarray, thresholds: np.ndarray,
+                       real: RealTurns | None = None) -> dict[str, dict[str, float]]:
+    """Per higher sensitivity, the verdict-deciding skills' cuts (never above the standard ones in `thresholds`)."""
+    out = {}
+    for level, (authored, real_fpr) in SENSITIVITY_BUDGETS.items():
+        th = tune_thresholds(P, Y, real, critical_fpr=authored, real_fpr=real_fpr)
+        out[level] = {ALL_SKILLS[j]: round(float(min(th[j], thresholds[j])), 3) for j in CRITICAL_IDX}
+    return out
 
 
 REVIEW_PRECISION = 0.5  # a review cut keeps at least this validation precision ...
@@ -351,15 +368,16 @@ def main() -> None:
     main_t.build_memory(split("en", "train") + split("zh", "train"), *knn)
     real = _real(main_t.probs, real_val_turns())
     th = main_t.thresholds(val_all, real)
-    review = tune_review_cuts(main_t.probs([e.text for e in val_all]), np.stack([e.labels for e in val_all]) == 1, th,
-                              real)
+    val_probs, val_gold = main_t.probs([e.text for e in val_all]), np.stack([e.labels for e in val_all]) == 1
+    review = tune_review_cuts(val_probs, val_gold, th, real)
     results = {lang: main_t.evaluate(th, split(lang, "test")) for lang in ("en", "zh")}
     meta = {"trained": time.strftime("%Y-%m-%d"), "seed": args.seed, "epochs": args.epochs, "lr": args.lr,
             "head_epochs": args.head_epochs,
             "train_examples": len(train_all),
             "val_examples": len(val_all), "adapter_rank": ADAPTER_RANK,
             "knn": {"k": args.knn_k, "tau": args.knn_tau, "mix": args.knn_mix},
-            "rule_skills": choose_rule_skills(own), "review_thresholds": review}
+            "rule_skills": choose_rule_skills(own), "review_thresholds": review,
+            "sensitivity_thresholds": tune_sensitivities(val_probs, val_gold, th, real)}
     main_t.save(args.out, th, meta)
     for k, v in results.items():
         print(format_table(v, f"test split: {k}"), flush=True)
@@ -369,7 +387,7 @@ def main() -> None:
     main_t.save(args.out, th, meta)
     tables = "\n\n".join(format_table(v, f"test split: {k}") for k, v in results.items())
     if shipped:
-        write_card(meta, tables, own, public)
+        write_card(meta, tables, own, public, sensitivity_table(args.out, own))
     print(tables)
     print(f"done in {time.time() - t0:.0f}s; wrote {args.out}" + (f" and {CARD}" if shipped else ""))
 
@@ -413,9 +431,29 @@ def make_ensemble(head_file: Path, others: list[Path]) -> None:
     th = tune_thresholds(probs, np.stack([e.labels for e in val]) == 1, real)
     meta = {**blob["meta"], "ensemble_seeds": [blob["meta"].get("seed", 0)] + [
         torch.load(o, map_location="cpu", weights_only=True)["meta"].get("seed") for o in others],
-        "review_thresholds": tune_review_cuts(probs, np.stack([e.labels for e in val]) == 1, th, real)}
+        "review_thresholds": tune_review_cuts(probs, np.stack([e.labels for e in val]) == 1, th, real),
+        "sensitivity_thresholds": tune_sensitivities(probs, np.stack([e.labels for e in val]) == 1, th, real)}
     save_ensemble(head_file, names, th, meta)
     print(f"{head_file}: ensemble of {1 + len(names)} heads, thresholds tuned on {len(val)} validation lines")
+
+
+def sensitivity_text(levels: str) -> str:
+    if not levels:
+        return ""
+    budgets = "; ".join(f"{k}: at most {a:.0%} of the validation lines without the skill and {r:.1%} of real "
+                        f"counsellors' validation turns" for k, (a, r) in SENSITIVITY_BUDGETS.items())
+    return f"""
+## Sensitivity (config `SKILL_SENSITIVITY`, `hotline … --sensitivity`)
+The verdict-deciding skills' cuts for wider false-reading budgets, tuned on validation by the same rule as the
+standard cut ({budgets}). A hotline that would rather have a supervisor look at more sound calls than let a
+harmful move pass picks a higher level; the other skills and the rules are unchanged. Test split, model alone
+(the combined tagger adds the rules' findings); "false reads": test lines without the skill read as having it;
+"real turns": real counsellors' test turns read (ESConv test.txt, CPsyCounD test dialogues; for pressuring all
+turns count, though a few may really press).
+```
+{levels}
+```
+"""
 
 
 def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
@@ -441,12 +479,43 @@ def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
     if en_only_file.is_file():
         results["en→zh"] = table(en_only_file, "zh")
     tables = "\n\n".join(format_table(v, f"test split: {k}") for k, v in results.items())
-    write_card(meta, tables, own, public_sample(esconv_limit))
+    levels = sensitivity_table(head_file, own) if meta.get("sensitivity_thresholds") else ""
+    write_card(meta, tables, own, public_sample(esconv_limit), levels)
+    print(levels)
     print(tables)
     print(f"wrote {CARD}")
 
 
-def write_card(meta: dict, tables: str, own: dict, public: list[Example]) -> None:
+def sensitivity_table(head_file: Path, own: dict) -> str:
+    """Per sensitivity and verdict-deciding skill, on the test split (model alone, readings counted): recall per
+    language, the share of test lines without the skill read as having it, and the share of real counsellors'
+    test turns read (hostile_insult, promise_secrecy: known negatives there; pressuring: all turns, some of
+    which may really press)."""
+    from models.skill_classifier import ModelTagger, sensitivity_thresholds
+    from simulator.tagging import SENSITIVITIES
+
+    tagger = ModelTagger(head_path=head_file)
+    exs = [e for lang in ("en", "zh") for e in own[lang] if e.split == "test"]
+    P, Y = tagger.probabilities([e.text for e in exs]), np.stack([e.labels for e in exs]) == 1
+    lang = np.array([e.lang for e in exs])
+    real = real_counsellor_turns("test", REAL_TURNS)
+    R, known = tagger.probabilities([e.text for e in real]), np.stack([e.mask for e in real]) == 1
+    lines = [f"{'sensitivity':11s} {'skill':17s} {'cut':>5s} {'recall en':>9s} {'recall zh':>9s} "
+             f"{'false reads':>11s} {'real turns':>10s}"]
+    for level in SENSITIVITIES:
+        th = sensitivity_thresholds(tagger.thresholds(), tagger._meta, level)
+        for skill in sorted(s.value for s in CRITICAL_SKILLS):
+            j = ALL_SKILLS.index(skill)
+            read = P[:, j] >= th[j]
+            rec = [float(read[Y[:, j] & (lang == lg)].mean()) for lg in ("en", "zh")]
+            mask = known[:, j] | (skill == "pressuring")
+            real_read = f"{(R[mask, j] >= th[j]).mean():.1%}" if skill in REAL_NEGATIVE_SKILLS + ("pressuring",) else "-"
+            lines.append(f"{level:11s} {skill:17s} {th[j]:5.2f} {rec[0]:9.3f} {rec[1]:9.3f} "
+                         f"{read[~Y[:, j]].mean():11.1%} {real_read:>10s}")
+    return "\n".join(lines)
+
+
+def write_card(meta: dict, tables: str, own: dict, public: list[Example], levels: str = "") -> None:
     en_only_text = ""
     if EN_ONLY_FILE.is_file():
         en_meta = torch.load(EN_ONLY_FILE, map_location="cpu", weights_only=True)["meta"]
@@ -522,7 +591,7 @@ evaluated on the Chinese test split: cross-lingual transfer through the multilin
 ```
 {tables}
 ```
-""", encoding="utf-8")
+{sensitivity_text(levels)}""", encoding="utf-8")
 
 
 if __name__ == "__main__":

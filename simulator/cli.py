@@ -13,7 +13,7 @@ from simulator.callers import make_caller
 from simulator.scenario import DEFAULT_SCENARIO_DIR, Library, ScenarioError, load_rubric, load_scenario
 from simulator.scoring import FAILING, THRESHOLD, ScoreReport, check_rubric, score
 from simulator.session import CallError, CallSession
-from simulator.tagging import TagContext, make_tagger
+from simulator.tagging import SENSITIVITIES, TagContext, make_tagger
 from simulator.transcript import Transcript, TranscriptError, Turn
 
 TAGGER_CHOICES = click.Choice(["rules", "model", "combined"])
@@ -30,12 +30,27 @@ def _library(root: str | None) -> Library:
         raise click.ClickException(f"scenarios do not load:\n{exc}") from None
 
 
-def _tagger(kind: str):
+def _default_sensitivity() -> str:
+    return os.environ.get("HOTLINE_SKILL_SENSITIVITY", "standard")
+
+
+SENSITIVITY_OPTION = click.option(
+    "--sensitivity", type=click.Choice(SENSITIVITIES), default=_default_sensitivity, show_default="standard",
+    help="how readily the model reads the verdict-deciding skills (a false-reading budget; see SKILL_HEAD.md); "
+         "the rules tagger ignores it")
+
+
+def _tagger(kind: str, sensitivity: str = "standard"):
     try:
-        return make_tagger(kind)
+        tagger = make_tagger(kind, **({"sensitivity": sensitivity} if kind != "rules" else {}))
+        if kind != "rules" and sensitivity != "standard":
+            tagger.tag(["warm-up"])  # loads the head now: one without cuts for this level says so here
+        return tagger
     except ImportError as exc:
         raise click.ClickException(f"tagger {kind!r} needs the ML extras ({exc}); "
                                    "install with `pip install -e .[ml]` or use --tagger rules") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _detector():
@@ -86,9 +101,11 @@ def _apply(session: CallSession, move: Any, where: str) -> list[Turn]:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--replay", "replay", type=click.Path(exists=True, dir_okay=False), help="JSON list of trainee moves")
 @click.option("--tagger", type=TAGGER_CHOICES, default=_default_tagger)
+@SENSITIVITY_OPTION
 @click.option("--scenarios", "root", type=click.Path(exists=True), help="scenario folder")
 @click.option("--out", type=click.Path(dir_okay=False), help="also write the transcript JSON here")
-def practice(scenario_id: str, lang: str, replay: str | None, tagger: str, root: str | None, out: str | None) -> None:
+def practice(scenario_id: str, lang: str, replay: str | None, tagger: str, sensitivity: str, root: str | None,
+             out: str | None) -> None:
     """Take a simulated call (interactive), or replay MOVES and print the transcript JSON."""
     lib = _library(root)
     if scenario_id not in lib.scenarios:
@@ -96,7 +113,7 @@ def practice(scenario_id: str, lang: str, replay: str | None, tagger: str, root:
     scenario = lib.scenarios[scenario_id]
     if lang not in scenario.langs:
         raise click.ClickException(f"scenario {scenario_id} is not available in {lang}")
-    session = CallSession(scenario, lang, make_caller(scenario, lang), _tagger(tagger))
+    session = CallSession(scenario, lang, make_caller(scenario, lang), _tagger(tagger, sensitivity))
     if replay:
         _replay(session, _moves_from(replay), replay)
     else:
@@ -185,11 +202,13 @@ def _score_one(tr: Transcript, lib: Library, rubric_id: str | None, tagger, scen
 @click.option("--rubric", "rubric_id", help="rubric id (default: from the transcript's scenario or caller_type)")
 @click.option("--json", "as_json", is_flag=True, help="one JSON line per file")
 @click.option("--tagger", type=TAGGER_CHOICES, default=_default_tagger)
+@SENSITIVITY_OPTION
 @click.option("--scenarios", "root", type=click.Path(exists=True))
-def score_cmd(files: tuple[str, ...], rubric_id: str | None, as_json: bool, tagger: str, root: str | None) -> None:
+def score_cmd(files: tuple[str, ...], rubric_id: str | None, as_json: bool, tagger: str, sensitivity: str,
+              root: str | None) -> None:
     """Score transcript files (or folders of them) against their rubric."""
     lib = _library(root)
-    tg = _tagger(tagger)  # loaded once for all files
+    tg = _tagger(tagger, sensitivity)  # loaded once for all files
     failed = False
     for path in _transcript_files(files):
         try:
@@ -231,12 +250,13 @@ def format_report(report: ScoreReport, rubric, tr: Transcript) -> str:
 @main.command("evaluate")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--tagger", type=TAGGER_CHOICES, default=_default_tagger)
+@SENSITIVITY_OPTION
 @click.option("--scenarios", "root", type=click.Path(exists=True))
 @click.option("--verbose", is_flag=True, help="one line per call")
-def evaluate_cmd(folder: str, tagger: str, root: str | None, verbose: bool) -> None:
+def evaluate_cmd(folder: str, tagger: str, sensitivity: str, root: str | None, verbose: bool) -> None:
     """Agreement of the scorer with labelled transcripts (meta.label: verdict, critical_failures)."""
     lib = _library(root)
-    tg = _tagger(tagger)
+    tg = _tagger(tagger, sensitivity)
     rows = []
     for path in _transcript_files([folder]):
         tr = Transcript.load(path)
@@ -289,9 +309,10 @@ def agreement(rows) -> dict:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="one JSON line per file")
 @click.option("--tagger", type=TAGGER_CHOICES, default=_default_tagger)
-def tag_cmd(files: tuple[str, ...], as_json: bool, tagger: str) -> None:
+@SENSITIVITY_OPTION
+def tag_cmd(files: tuple[str, ...], as_json: bool, tagger: str, sensitivity: str) -> None:
     """Print each trainee turn's skills with confidences."""
-    tg = _tagger(tagger)
+    tg = _tagger(tagger, sensitivity)
     for path in _transcript_files(files):
         try:
             tr = Transcript.load(path)

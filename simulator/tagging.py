@@ -70,6 +70,20 @@ class CallerEventDetector(Protocol):
 
 TAGGERS: dict[str, Callable[..., SkillTagger]] = {}
 
+# How readily the model reads a verdict-deciding skill (suicide_inquiry, emergency_action, promise_secrecy,
+# pressuring, hostile_insult): each level is a false-reading budget its thresholds were tuned to on validation
+# (models/weights/SKILL_HEAD.md gives the recall and the false readings each buys). "standard" is the shipped cut;
+# a hotline that would rather have a supervisor look at more sound calls than let a harmful move pass picks a
+# higher one. Only the model's thresholds move: rules and the other skills stay as they are.
+SENSITIVITIES = ("standard", "high", "highest")
+
+
+def check_sensitivity(level: str) -> str:
+    """Return `level` if it is known, else raise ValueError naming the known ones."""
+    if level not in SENSITIVITIES:
+        raise ValueError(f"unknown skill sensitivity {level!r}; known: {', '.join(SENSITIVITIES)}")
+    return level
+
 
 def register_tagger(kind: str) -> Callable[[Callable[..., SkillTagger]], Callable[..., SkillTagger]]:
     """Register a tagger factory under `kind` (used by config to pick one)."""

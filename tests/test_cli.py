@@ -106,10 +106,23 @@ def test_tag_json_keeps_uncertain_readings_apart(monkeypatch):
         def tag(self, texts, context=None):
             return [{"greeting_identify": 0.9, "hostile_insult": 0.4} for _ in texts]
 
-    monkeypatch.setattr(cli, "_tagger", lambda name: Unsure())
+    monkeypatch.setattr(cli, "_tagger", lambda name, sensitivity="standard": Unsure())
     row = json.loads(run("tag", str(GOLDEN / "suicidal_en_good.json"), "--json", "--tagger", "model").stdout)
     assert row["turns"][0]["skills"] == {"greeting_identify": 0.9}
     assert row["turns"][0]["uncertain"] == {"hostile_insult": 0.4}
+
+
+def test_sensitivity_reaches_the_tagger_and_an_unknown_one_is_refused(monkeypatch):
+    from simulator import cli
+    asked = []
+    monkeypatch.setattr(cli, "_tagger", lambda name, sensitivity="standard": asked.append((name, sensitivity))
+                        or cli.make_tagger("rules"))
+    run("tag", str(GOLDEN / "suicidal_en_good.json"), "--json", "--tagger", "model", "--sensitivity", "highest")
+    monkeypatch.setenv("HOTLINE_SKILL_SENSITIVITY", "high")
+    run("evaluate", str(LABELLED), "--tagger", "combined")
+    assert asked == [("model", "highest"), ("combined", "high")]
+    bad = CliRunner().invoke(main, ["tag", str(GOLDEN / "suicidal_en_good.json"), "--sensitivity", "loud"])
+    assert bad.exit_code == 2 and "'loud' is not one of 'standard', 'high', 'highest'" in bad.output
 
 
 def test_evaluate_prints_agreement_figures():

@@ -390,3 +390,43 @@ def test_tradeoff_prints_the_recall_each_false_reading_budget_buys(capsys):
     assert rows[("hostile_insult", "2.0%")][1:3] == ["0.000", "0.000"]
     assert rows[("hostile_insult", "5.0%")][1:4] == ["1.000", "1.000", "4.0%"]
     assert rows[("hostile_insult", "shipped")][:3] == ["0.50", "1.000", "1.000"]
+
+
+def test_higher_sensitivities_buy_recall_within_their_wider_budgets():
+    from simulator.skills import CRITICAL_SKILLS
+    train = _training_script()
+    j = ALL_SKILLS.index("hostile_insult")
+    n_pos, n_neg = 20, 200
+    P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
+    Y = np.zeros_like(P, dtype=bool)
+    Y[:n_pos, j] = True
+    P[:12, j], P[12:16, j], P[16:n_pos, j] = 0.8, 0.4, 0.2   # 12 clear insults, 4 middling, 4 faint
+    P[n_pos:n_pos + 8, j] = 0.4                              # 4% of the lines without one read like the middling
+    P[n_pos + 8:n_pos + 18, j] = 0.2                         # 9% (cumulative) like the faint ones
+    th = train.tune_thresholds(P, Y)
+    assert 0.4 < th[j] <= 0.8                                # standard: 2% budget, the middling ones are out
+    levels = train.tune_sensitivities(P, Y, th)
+    assert set(levels) == {"high", "highest"} and set(levels["high"]) == {s.value for s in CRITICAL_SKILLS}
+    assert abs(levels["high"]["hostile_insult"] - 0.4) < 0.011      # 5%: the middling ones come in
+    assert abs(levels["highest"]["hostile_insult"] - 0.2) < 0.011   # 10%: all of them
+    # a wider budget never raises a cut above the standard one
+    assert all(levels[lv][s] <= th[ALL_SKILLS.index(s)] + 1e-6 for lv in levels for s in levels[lv])
+    # the real-turn budget binds the higher levels too
+    real = _real_turns(train, j, [0.2] * 20)                 # 10% of real turns read at 0.2
+    assert levels["highest"]["hostile_insult"] < train.tune_sensitivities(P, Y, th, real)["highest"]["hostile_insult"]
+
+
+def test_sensitivity_moves_only_the_cuts_stored_for_it():
+    from models.skill_classifier import ModelTagger, sensitivity_thresholds
+    th = np.full(len(ALL_SKILLS), 0.5, np.float32)
+    meta = {"sensitivity_thresholds": {"high": {"hostile_insult": 0.3, "pressuring": 0.7}}}
+    assert sensitivity_thresholds(th, meta, "standard") is th
+    high = sensitivity_thresholds(th, meta, "high")
+    changed = {ALL_SKILLS[k] for k in np.flatnonzero(high != th)}
+    assert changed == {"hostile_insult"} and high[ALL_SKILLS.index("hostile_insult")] == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="no thresholds for sensitivity 'highest'.*--ensemble-with"):
+        sensitivity_thresholds(th, meta, "highest", "x.pt")
+    with pytest.raises(ValueError, match="unknown skill sensitivity 'loud'; known: standard, high, highest"):
+        ModelTagger(head_path=None, sensitivity="loud")
+    with pytest.raises(ValueError, match="unknown skill sensitivity"):
+        make_tagger("combined", sensitivity="loud")

@@ -13,6 +13,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SCENARIO_DIR = str(ROOT / "scenarios")
     TAGGER = "combined"          # rules | model | combined
+    SKILL_SENSITIVITY = "standard"  # standard | high | highest: see SENSITIVITIES in simulator/tagging.py
     CALLER_BACKEND = ""          # "" = as each scenario says; see models/callers
     DEMO_DATA = True
     TASK_QUEUE = "eager"         # eager | redis

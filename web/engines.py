@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from simulator.callers import Caller, make_caller, warm_callers
 from simulator.scenario import Library, Scenario
-from simulator.tagging import CallerEventDetector, SkillTagger, make_tagger
+from simulator.tagging import CallerEventDetector, SkillTagger, check_sensitivity, make_tagger
 
 
 @dataclass
@@ -18,6 +18,7 @@ class Engines:
     scenario_dir: str
     tagger_kind: str
     caller_backend: str = ""
+    sensitivity: str = "standard"   # the model's readiness to read verdict-deciding skills (simulator.tagging)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _library: Library | None = None
     _tagger: SkillTagger | None = None
@@ -36,7 +37,8 @@ class Engines:
         if self._tagger is None:
             with self._lock:
                 if self._tagger is None:
-                    self._tagger = make_tagger(self.tagger_kind)
+                    options = {"sensitivity": self.sensitivity} if self.tagger_kind != "rules" else {}
+                    self._tagger = make_tagger(self.tagger_kind, **options)
         return self._tagger
 
     @property
@@ -64,7 +66,8 @@ class Engines:
 def init_app(app: Flask) -> None:
     app.extensions["hotline_engines"] = Engines(
         scenario_dir=app.config["SCENARIO_DIR"], tagger_kind=app.config["TAGGER"],
-        caller_backend=app.config.get("CALLER_BACKEND", ""))
+        caller_backend=app.config.get("CALLER_BACKEND", ""),
+        sensitivity=check_sensitivity(app.config.get("SKILL_SENSITIVITY", "standard")))
 
 
 def engines() -> Engines:

@@ -63,3 +63,14 @@ def test_instance_secret_is_created_once_and_private(tmp_path):
     first = instance_secret(path)
     assert len(first) == 64 and instance_secret(path) == first
     assert path.stat().st_mode & 0o077 == 0
+
+
+def test_an_unknown_skill_sensitivity_stops_the_app_at_start_up_and_a_known_one_reaches_the_tagger(monkeypatch):
+    with pytest.raises(ValueError, match="unknown skill sensitivity 'loud'; known: standard, high, highest"):
+        create_app(type("Loud", (TestingConfig,), {"SKILL_SENSITIVITY": "loud"}))
+    monkeypatch.setenv("HOTLINE_SKILL_SENSITIVITY", "highest")
+    app = create_app(type("Model", (TestingConfig,), {"TAGGER": "model"}))
+    engines = app.extensions["hotline_engines"]
+    assert engines.sensitivity == "highest"
+    pytest.importorskip("torch")
+    assert engines.tagger.sensitivity == "highest"   # built lazily, weights loaded at first tag
