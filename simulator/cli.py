@@ -42,8 +42,9 @@ SENSITIVITY_OPTION = click.option(
 
 def _tagger(kind: str, sensitivity: str = "standard"):
     try:
-        tagger = make_tagger(kind, **({"sensitivity": sensitivity} if kind != "rules" else {}))
-        if kind != "rules" and sensitivity != "standard":
+        model_backed = kind in ("model", "combined")
+        tagger = make_tagger(kind, **({"sensitivity": sensitivity} if model_backed else {}))
+        if model_backed and sensitivity != "standard":
             tagger.tag(["warm-up"])  # loads the head now: one without cuts for this level says so here
         return tagger
     except ImportError as exc:

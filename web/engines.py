@@ -37,7 +37,8 @@ class Engines:
         if self._tagger is None:
             with self._lock:
                 if self._tagger is None:
-                    options = {"sensitivity": self.sensitivity} if self.tagger_kind != "rules" else {}
+                    # only the model-backed taggers read a sensitivity (the rules and custom kinds take none)
+                    options = {"sensitivity": self.sensitivity} if self.tagger_kind in ("model", "combined") else {}
                     self._tagger = make_tagger(self.tagger_kind, **options)
         return self._tagger
 
