@@ -262,14 +262,20 @@ def _training_script():
     return train
 
 
-def _review_case():
-    """20 insults among 220 validation lines: 10 sure, 6 middling, 4 faint; 4 benign lines read like the middling
-    ones, 36 as faint as the faint ones. Threshold 0.5 everywhere."""
+def _insult_lines(n_pos: int = 20, n_neg: int = 200):
+    """Validation lines for one verdict-deciding skill: the first n_pos carry hostile_insult; all scores 0."""
     j = ALL_SKILLS.index("hostile_insult")
-    n_pos, n_neg = 20, 200
     P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
     Y = np.zeros_like(P, dtype=bool)
     Y[:n_pos, j] = True
+    return j, P, Y
+
+
+def _review_case():
+    """20 insults among 220 validation lines: 10 sure, 6 middling, 4 faint; 4 benign lines read like the middling
+    ones, 36 as faint as the faint ones. Threshold 0.5 everywhere."""
+    j, P, Y = _insult_lines()
+    n_pos = 20
     P[:10, j], P[10:16, j], P[16:n_pos, j] = 0.8, 0.3, 0.05
     P[n_pos:n_pos + 4, j] = 0.3
     P[n_pos + 4:n_pos + 40, j] = 0.05
@@ -297,11 +303,8 @@ def _real_turns(train, j: int, scores: list[float], n: int = 200):
 
 def test_a_verdict_deciding_threshold_also_keeps_within_the_real_turn_budget():
     train = _training_script()
-    j = ALL_SKILLS.index("hostile_insult")
-    n_pos, n_neg = 20, 200
-    P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
-    Y = np.zeros_like(P, dtype=bool)
-    Y[:n_pos, j] = True
+    j, P, Y = _insult_lines()
+    n_pos = 20
     P[:14, j], P[14:n_pos, j] = 0.8, 0.35          # 14 clear insults, 6 weaker ones
     P[n_pos:n_pos + 2, j] = 0.35                   # 2 authored near misses read like the weaker ones (1%)
     assert abs(train.tune_thresholds(P, Y)[j] - 0.35) < 0.011   # within 2% of authored lines: all 20 found
@@ -395,11 +398,8 @@ def test_tradeoff_prints_the_recall_each_false_reading_budget_buys(capsys):
 def test_higher_sensitivities_buy_recall_within_their_wider_budgets():
     from simulator.skills import CRITICAL_SKILLS
     train = _training_script()
-    j = ALL_SKILLS.index("hostile_insult")
-    n_pos, n_neg = 20, 200
-    P = np.zeros((n_pos + n_neg, len(ALL_SKILLS)), np.float32)
-    Y = np.zeros_like(P, dtype=bool)
-    Y[:n_pos, j] = True
+    j, P, Y = _insult_lines()
+    n_pos = 20
     P[:12, j], P[12:16, j], P[16:n_pos, j] = 0.8, 0.4, 0.2   # 12 clear insults, 4 middling, 4 faint
     P[n_pos:n_pos + 8, j] = 0.4                              # 4% of the lines without one read like the middling
     P[n_pos + 8:n_pos + 18, j] = 0.2                         # 9% (cumulative) like the faint ones
