@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.skills import ALL_SKILLS
+from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SKILL_INDEX = {s: i for i, s in enumerate(ALL_SKILLS)}
@@ -86,6 +86,25 @@ def own_utterances(lang: str) -> list[Example]:
         row = json.loads(line)
         out.append(Example(row["text"], lang, _vec(row["skills"]), np.ones(len(ALL_SKILLS), np.float32),
                            "rendered" if "of" in row else "own", _split_of(row.get("of", row["id"]))))
+    return out
+
+
+CHALLENGE_SKILLS = tuple(s for s in ALL_SKILLS if s in {c.value for c in CRITICAL_SKILLS})  # the verdict-deciding
+
+
+def challenge_lines(lang: str) -> list[Example]:
+    """The fresh-wording challenge set (models/data/challenge_{lang}.jsonl): lines by writers who never saw the
+    training data, far from every line of skill_utterances_{lang}.jsonl, labelled only for the five verdict-deciding
+    skills (the other labels are masked out). Evaluation only: no training or tuning reads it."""
+    path = DATA_DIR / f"challenge_{lang}.jsonl"
+    mask = np.zeros(len(ALL_SKILLS), np.float32)
+    mask[[SKILL_INDEX[s] for s in CHALLENGE_SKILLS]] = 1.0
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append(Example(row["text"], lang, _vec(row["critical"]), mask.copy(), f"challenge:{row['writer']}",
+                               "challenge"))
     return out
 
 

@@ -14,6 +14,10 @@ candidate is dropped, with the reason printed, when it
   measures memory, not generalisation.
 Ids are given in candidate order before the check, so the split of each new line is known and the check is exact;
 the id of a dropped line is left unused.
+
+With --challenge the candidates ({"text", "critical", "context", "writer"}) go to the fresh-wording challenge set
+(models/data/challenge_LANG.jsonl, evaluation only): a line is dropped when it comes close to ANY line of the
+labelled file, whatever its split, since the set measures wording the model has never met.
 """
 from __future__ import annotations
 
@@ -22,7 +26,6 @@ import difflib
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.skill_data import DATA_DIR, _split_of  # noqa: E402
-from scripts.count_utterances import check_row  # noqa: E402
+from scripts.count_utterances import check_challenge_row, check_row, norm  # noqa: E402
 
 DEFAULT_COS = {"en": 0.93, "zh": 0.95}
 
 
-def norm(text: str) -> str:
-    """Lower-case, NFKC, without spaces or punctuation: the key for exact repeats and for difflib."""
-    t = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in t if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
-
-
-def next_id(lang: str, rows: list[dict]) -> int:
-    nums = [int(m.group(1)) for r in rows if (m := re.fullmatch(rf"{lang}-(\d+)", r["id"]))]
+def next_id(lang: str, rows: list[dict], tag: str = "") -> int:
+    nums = [int(m.group(1)) for r in rows if (m := re.fullmatch(rf"{lang}-{tag}(\d+)", r["id"]))]
     return max(nums, default=0) + 1
 
 
@@ -80,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cos", type=float, help="cosine limit (default 0.93 en / 0.95 zh)")
     ap.add_argument("--ratio", type=float, default=0.6, help="difflib ratio limit")
     ap.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    ap.add_argument("--challenge", action="store_true",
+                    help="add to the challenge set (evaluation only), away from every labelled line")
     ap.add_argument("--out", type=Path, help="write the kept lines (with their ids) here instead of appending them "
                                               "(e.g. to have them checked first; append them later unchanged)")
     args = ap.parse_args(argv)
@@ -89,22 +88,36 @@ def main(argv: list[str] | None = None) -> int:
     rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
     seen = {norm(r["text"]) for r in rows}
     number = next_id(args.lang, rows)
+    if args.challenge:
+        path = DATA_DIR / f"challenge_{args.lang}.jsonl"
+        existing = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()] \
+            if path.is_file() else []
+        seen |= {norm(r["text"]) for r in existing}
+        number = next_id(args.lang, existing, tag="c")
     kept, dropped = [], []
     for cand_path in args.candidates:
         for n, line in enumerate(cand_path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             where = f"{cand_path.name}:{n}"
-            ident = f"{args.lang}-{number:04d}"
+            ident = f"{args.lang}-c{number:03d}" if args.challenge else f"{args.lang}-{number:04d}"
             number += 1
             try:
                 cand = json.loads(line)
             except json.JSONDecodeError as exc:
                 dropped.append((where, f"not JSON: {exc}"))
                 continue
-            row = {"id": ident, "text": str(cand.get("text", "")).strip(),
-                   "skills": cand.get("skills"), "context": cand.get("context")}
-            problems = check_row(row, where, set(), set())
+            if not isinstance(cand, dict):
+                dropped.append((where, "not a JSON object"))
+                continue
+            if args.challenge:
+                row = {"id": ident, "text": str(cand.get("text", "")).strip(), "critical": cand.get("critical"),
+                       "context": cand.get("context"), "writer": cand.get("writer")}
+                problems = check_challenge_row(row, where, args.lang, set(), set())
+            else:
+                row = {"id": ident, "text": str(cand.get("text", "")).strip(),
+                       "skills": cand.get("skills"), "context": cand.get("context")}
+                problems = check_row(row, where, set(), set())
             if problems:
                 dropped.append((where, "; ".join(problems)))
                 continue
@@ -121,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     old_emb = enc.encode([r["text"] for r in rows])
     new_emb = enc.encode([r["text"] for _, r in kept]) if kept else np.zeros((0, old_emb.shape[1]), np.float32)
     new_keys = [norm(r["text"]) for _, r in kept]
-    new_split = [_split_of(r["id"]) for _, r in kept]
+    new_split = ["challenge" if args.challenge else _split_of(r["id"]) for _, r in kept]
     # against the existing lines, then against the new lines kept so far (in order)
     reasons = close_pairs(new_keys, new_emb, new_split, old_keys, old_emb, old_split, cos, args.ratio,
                           [r["text"] for r in rows])
@@ -141,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         final.append(row)
     for where, reason in dropped:
         print(f"dropped {where}: {reason}")
-    by_split = {s: sum(_split_of(r["id"]) == s for r in final) for s in ("train", "val", "test")}
+    splits = ["challenge" if args.challenge else _split_of(r["id"]) for r in final]
+    by_split = {s: splits.count(s) for s in ("train", "val", "test", "challenge") if s in splits}
     print(f"{len(final)} kept ({by_split}), {len(dropped)} dropped"
           + (f"; ids {final[0]['id']}…{final[-1]['id']}" if final else ""))
     if final and not args.dry_run:

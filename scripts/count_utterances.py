@@ -6,13 +6,16 @@ Prints a Markdown table (skill x language) and exits non-zero when a file is
 malformed (unknown skill, bad context, duplicate id or text, empty labels, a rendering
 whose "of" names no line of the other language or differs from it in skills or context)
 or when any skill has fewer than --min lines (default 30, renderings not counted) in any
-language.
+language. It also checks the fresh-wording challenge sets (challenge_{en,zh}.jsonl, evaluation only: labelled for
+the five verdict-deciding skills) and that none of their lines repeats a line of the labelled files.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -59,6 +62,60 @@ def check_row(row: dict, where: str, ids: set, texts: set) -> list[str]:
     if row.get("context") not in CONTEXTS:
         problems.append(f"{where}: bad context {row.get('context')!r}")
     return problems
+
+
+def norm(text: str) -> str:
+    """Lower-case, NFKC, without spaces or punctuation: the key for exact repeats (and for difflib)."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in t if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
+
+
+def check_challenge_row(row: dict, where: str, lang: str, ids: set, texts: set) -> list[str]:
+    """The problems of one challenge-set row: {"id": "<lang>-cNNN", "text", "critical": [verdict-deciding skills, may
+    be empty], "context", "writer"}; `texts` holds normalised texts already seen (the labelled file's and earlier rows')."""
+    problems = []
+    if set(row) != {"id", "text", "critical", "context", "writer"}:
+        problems.append(f"{where}: keys {sorted(row)} (want id, text, critical, context, writer)")
+    if not re.fullmatch(rf"{lang}-c\d{{3,}}", str(row.get("id"))) or row.get("id") in ids:
+        problems.append(f"{where}: bad or duplicate id {row.get('id')!r}")
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        problems.append(f"{where}: empty text")
+    elif norm(text) in texts:
+        problems.append(f"{where}: repeats a line of the labelled file or of this file: {text!r}")
+    critical = row.get("critical")
+    if not isinstance(critical, list) or len(set(critical)) != len(critical):
+        problems.append(f"{where}: critical must be a list without repeats")
+    else:
+        problems += [f"{where}: {s!r} is not a verdict-deciding skill" for s in critical if s not in CRITICAL]
+    if row.get("context") not in CONTEXTS:
+        problems.append(f"{where}: bad context {row.get('context')!r}")
+    if not isinstance(row.get("writer"), str) or not row.get("writer"):
+        problems.append(f"{where}: no writer")
+    return problems
+
+
+def load_challenge(path: Path, lang: str, labelled: list[dict]) -> tuple[list[dict], list[str]]:
+    rows, problems, ids = [], [], set()
+    texts = {norm(r["text"]) for r in labelled if isinstance(r.get("text"), str)}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{n}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: not JSON: {exc}")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{where}: not a JSON object")
+            continue
+        problems += check_challenge_row(row, where, lang, ids, texts)
+        ids.add(row.get("id"))
+        if isinstance(row.get("text"), str):
+            texts.add(norm(row["text"]))
+        rows.append(row)
+    return rows, problems
 
 
 def check_renderings(rows: dict[str, list[dict]]) -> list[str]:
@@ -111,6 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nof which renderings of the other language's lines: " + ", ".join(f"{l} {rendered[l]}" for l in LANGS))
     own = {l: Counter(s for r in rows[l] if "of" not in r for s in r["skills"]) for l in LANGS}
     low = [f"{l}:{s}={own[l][s]}" for l in LANGS for s in ALL_SKILLS if own[l][s] < args.min]
+    for lang in LANGS:
+        path = args.data_dir / f"challenge_{lang}.jsonl"
+        if path.is_file():
+            found_rows, found = load_challenge(path, lang, rows[lang])
+            problems += found
+            per = Counter(s for r in found_rows for s in (r.get("critical") or []) if isinstance(s, str))
+            none = sum(not r.get("critical") for r in found_rows)
+            print(f"challenge set {lang}: {len(found_rows)} lines; " + ", ".join(f"{s} {per[s]}" for s in sorted(CRITICAL))
+                  + f", none of the five {none}")
     for p in problems + [f"below minimum {args.min}: {x}" for x in low]:
         print(p, file=sys.stderr)
     return 1 if problems or low else 0

@@ -2,7 +2,8 @@
 """Evaluate taggers on the held-out test split of the project's utterances (never trained or tuned on).
 
 Prints per-skill precision/recall/F1 per language for the shipped model head, the rule
-tagger and the combined tagger, and English-trained → Chinese transfer.
+tagger and the combined tagger, and English-trained → Chinese transfer. --challenge scores the
+verdict-deciding skills on the fresh-wording challenge set instead, at every sensitivity.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
 from models.skill_classifier import HEAD_FILE, CombinedTagger, ModelTagger  # noqa: E402
-from models.skill_data import own_utterances, real_counsellor_turns  # noqa: E402
+from models.skill_data import CHALLENGE_SKILLS, challenge_lines, own_utterances, real_counsellor_turns  # noqa: E402
 from simulator.conditions import REVIEW  # noqa: E402
 from simulator.rule_tagger import RuleTagger  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
@@ -47,7 +48,13 @@ def main() -> None:
                          "probabilities on --split; use the validation split for decisions)")
     ap.add_argument("--sensitivity", choices=SENSITIVITIES, default="standard",
                     help="the verdict-deciding skills' cuts to evaluate (see the model card)")
+    ap.add_argument("--challenge", action="store_true",
+                    help="only score the verdict-deciding skills on the fresh-wording challenge set "
+                         "(models/data/challenge_*.jsonl), for the model, the rules and the combined tagger at every "
+                         "sensitivity")
     args = ap.parse_args()
+    if args.challenge:
+        return print(challenge_report(args.head))
     model = ModelTagger(head_path=args.head, sensitivity=args.sensitivity)
     if args.tradeoff:
         return tradeoff(model, args.split, args.real_turns or 600)
@@ -90,6 +97,41 @@ def main() -> None:
             summary.append(f"{corpus} counsellor turns (n={len(turns)}) {name}: share read as (counted, counted or "
                            f"uncertain) {shares}")
     print("\n".join(summary))
+
+
+def challenge_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "zh")) -> str:
+    """Per language, tagger and sensitivity: each verdict-deciding skill's recall on the challenge lines that carry
+    it (counted; in brackets counting uncertain readings, which go to a supervisor) and the share of the lines
+    without it that read as having it (counted). The rules do not depend on the sensitivity."""
+    rules = RuleTagger()
+    out = []
+    for lang in langs:
+        exs = challenge_lines(lang)
+        gold = np.stack([e.labels for e in exs]).astype(bool)
+        texts = [e.text for e in exs]
+        writers = sorted({e.source.split(":", 1)[1] for e in exs})
+        pos = {s: int(gold[:, ALL_SKILLS.index(s)].sum()) for s in CHALLENGE_SKILLS}
+        out.append(f"challenge set {lang}: {len(exs)} lines by {len(writers)} writers; lines carrying each skill "
+                   + ", ".join(f"{s} {n}" for s, n in pos.items()))
+        out.append(f"{'tagger':10s} {'level':8s} " + " ".join(f"{s[:16]:>22s}" for s in CHALLENGE_SKILLS))
+        runs = [("rules", "-", rules)]
+        for level in SENSITIVITIES:
+            model = ModelTagger(head_path=head, sensitivity=level)
+            runs += [("model", level, model), ("combined", level, CombinedTagger(model=model, rules=rules))]
+        for name, level, tagger in runs:
+            counted, flagged = predict(tagger, texts, lang)
+            cells = []
+            for s in CHALLENGE_SKILLS:
+                j = ALL_SKILLS.index(s)
+                y = gold[:, j]
+                rec = counted[y, j].mean() if y.any() else float("nan")
+                wide = flagged[y, j].mean() if y.any() else float("nan")
+                false = counted[~y, j].mean() if (~y).any() else float("nan")
+                cells.append(f"{rec:.2f} ({wide:.2f}) f{false:.1%}")
+            out.append(f"{name:10s} {level:8s} " + " ".join(f"{c:>22s}" for c in cells))
+        out.append("cell: recall (recall counting uncertain readings) f<share of the lines without the skill read as "
+                   "having it>\n")
+    return "\n".join(out)
 
 
 BUDGETS = (0.005, 0.01, 0.02, 0.05, 0.1)

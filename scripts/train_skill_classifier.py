@@ -28,7 +28,7 @@ from models.lora import adapter_state, attach, use_adapter  # noqa: E402
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
 from models.skill_classifier import (  # noqa: E402
     ADAPTER_ALPHA, ADAPTER_RANK, HEAD_FILE, ExampleMemory, SkillHead, save_head)
-from models.skill_data import REAL_NEGATIVE_SKILLS, Example, cpsycoun, esconv, feedback, own_utterances, real_counsellor_turns  # noqa: E402
+from models.skill_data import DATA_DIR, REAL_NEGATIVE_SKILLS, Example, cpsycoun, esconv, feedback, own_utterances, real_counsellor_turns  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
 
 CRITICAL_IDX = [ALL_SKILLS.index(s.value) for s in CRITICAL_SKILLS]
@@ -480,8 +480,14 @@ def card_only(head_file: Path, en_only_file: Path, esconv_limit: int) -> None:
         results["en→zh"] = table(en_only_file, "zh")
     tables = "\n\n".join(format_table(v, f"test split: {k}") for k, v in results.items())
     levels = sensitivity_table(head_file, own) if meta.get("sensitivity_thresholds") else ""
-    write_card(meta, tables, own, public_sample(esconv_limit), levels)
+    challenge = ""
+    if all((DATA_DIR / f"challenge_{lang}.jsonl").is_file() for lang in ("en", "zh")) \
+            and meta.get("sensitivity_thresholds"):
+        from scripts.eval_skill_classifier import challenge_report
+        challenge = challenge_report(head_file)
+    write_card(meta, tables, own, public_sample(esconv_limit), levels, challenge)
     print(levels)
+    print(challenge)
     print(tables)
     print(f"wrote {CARD}")
 
@@ -515,7 +521,25 @@ def sensitivity_table(head_file: Path, own: dict) -> str:
     return "\n".join(lines)
 
 
-def write_card(meta: dict, tables: str, own: dict, public: list[Example], levels: str = "") -> None:
+def challenge_text(report: str) -> str:
+    if not report:
+        return ""
+    return f"""
+## Fresh-wording challenge set (`models/data/challenge_{{en,zh}}.jsonl`; `eval_skill_classifier.py --challenge`)
+Lines written for evaluation only, by writers who never saw the labelled files, in styles of their own (spoken
+phone English, typed chat English, spoken and typed Chinese), confirmed by blind annotators and kept only where
+they are far from every labelled line of any split (the leak filter's limits). Labelled for the five
+verdict-deciding skills only. The test split above holds lines in the style the model was trained on; this set
+asks what a trainee's own wording gets. Per tagger and sensitivity: recall (recall counting uncertain readings,
+which go to a supervisor) and the share of lines without the skill read as having it.
+```
+{report}
+```
+"""
+
+
+def write_card(meta: dict, tables: str, own: dict, public: list[Example], levels: str = "",
+               challenge: str = "") -> None:
     en_only_text = ""
     if EN_ONLY_FILE.is_file():
         en_meta = torch.load(EN_ONLY_FILE, map_location="cpu", weights_only=True)["meta"]
@@ -591,7 +615,7 @@ evaluated on the Chinese test split: cross-lingual transfer through the multilin
 ```
 {tables}
 ```
-{sensitivity_text(levels)}""", encoding="utf-8")
+{sensitivity_text(levels)}{challenge_text(challenge)}""", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -101,3 +101,90 @@ def test_new_lines_close_to_a_line_of_another_split_are_refused_and_same_split_o
     assert reasons[1] is None
     assert reasons[2] is not None and reasons[2].startswith("difflib") and "val line" in reasons[2]
     assert reasons[3] is None
+
+
+def _challenge_row(id_, text, critical, context="general", writer="A"):
+    return {"id": id_, "text": text, "critical": critical, "context": context, "writer": writer}
+
+
+def test_the_challenge_checker_names_each_problem():
+    counter = _counter()
+    labelled = [_row("en-0001", "Hurry up and talk.", ["pressuring"], "silent")]
+    texts = {counter.norm(r["text"]) for r in labelled}
+    ok = _challenge_row("en-c001", "Any time this century would be lovely.", ["hostile_insult", "pressuring"], "silent")
+    assert counter.check_challenge_row(ok, "c:1", "en", set(), set(texts)) == []
+    assert counter.check_challenge_row(_challenge_row("en-c002", "Take care now.", []), "c:2", "en", set(), texts) == []
+    cases = {
+        "repeats a line": _challenge_row("en-c003", "hurry up, and talk!", ["pressuring"]),
+        "not a verdict-deciding skill": _challenge_row("en-c004", "So you feel alone.", ["reflection_feeling"]),
+        "bad or duplicate id": _challenge_row("en-0005", "Are you thinking of suicide?", ["suicide_inquiry"]),
+        "bad context": _challenge_row("en-c006", "I'll call an ambulance now.", ["emergency_action"], "angry"),
+        "no writer": _challenge_row("en-c007", "Nobody will ever know, I promise.", ["promise_secrecy"], writer=""),
+        "keys": {"id": "en-c008", "text": "Say something.", "skills": ["pressuring"], "context": "silent"},
+        "list without repeats": _challenge_row("en-c009", "Talk. Now.", ["pressuring", "pressuring"]),
+    }
+    for problem, row in cases.items():
+        found = counter.check_challenge_row(row, "c:n", "en", {"en-c001"}, set(texts))
+        assert any(problem in p for p in found), (problem, found)
+    assert counter.check_challenge_row(ok, "c:1", "zh", set(), set())  # an English id in the Chinese file
+
+
+def test_challenge_lines_are_labelled_for_the_verdict_deciding_skills_only(tmp_path, monkeypatch):
+    pytest.importorskip("numpy")
+    from models import skill_data
+    from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS
+    rows = [_challenge_row("en-c001", "Any time this century would be lovely.", ["hostile_insult"], "silent", "A"),
+            _challenge_row("en-c002", "Take all the time you need.", [], "silent", "B")]
+    (tmp_path / "challenge_en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    monkeypatch.setattr(skill_data, "DATA_DIR", tmp_path)
+    first, second = skill_data.challenge_lines("en")
+    known = {ALL_SKILLS[j] for j in np.flatnonzero(first.mask)}
+    assert known == {s.value for s in CRITICAL_SKILLS} == set(skill_data.CHALLENGE_SKILLS)
+    assert [ALL_SKILLS[j] for j in np.flatnonzero(first.labels)] == ["hostile_insult"]
+    assert not second.labels.any() and (first.split, second.source) == ("challenge", "challenge:B")
+
+
+class _TinyEncoder:
+    """A deterministic stand-in for the e5 encoder: one-hot on the first letter of a text (lines sharing it are
+    'close'), so the leak filter's decision can be checked without loading a model."""
+
+    def encode(self, texts, **_):
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i, ord(t.strip()[0].lower()) % 64] = 1.0
+        return out
+
+
+def test_challenge_candidates_close_to_a_labelled_line_of_any_split_are_dropped(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("numpy")
+    import models.encoder
+    from models import skill_data
+    add = _adder()
+    labelled = [_row(f"en-{i:04d}", t, ["pressuring"], "silent")
+                for i, t in enumerate(["Quick, say something.", "Hurry, the line is busy."], 1)]
+    (tmp_path / "skill_utterances_en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in labelled))
+    (tmp_path / "skill_utterances_zh.jsonl").write_text(
+        json.dumps(_row("zh-0001", "快点说。", ["pressuring"], "silent"), ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "challenge_en.jsonl").write_text(
+        json.dumps(_challenge_row("en-c007", "Nobody will ever know.", ["promise_secrecy"])) + "\n")
+    cands = tmp_path / "cands.jsonl"
+    cands.write_text("\n".join(json.dumps(c) for c in [
+        {"text": "Quietly now, it's fine.", "critical": [], "context": "silent", "writer": "A"},  # close in 'embedding'
+        {"text": "Any answer tonight, maybe?", "critical": ["hostile_insult"], "context": "silent", "writer": "A"},
+        {"text": "Nobody will ever know!", "critical": ["promise_secrecy"], "context": "general", "writer": "B"},
+        {"text": "Talk to me", "critical": ["reflection_feeling"], "context": "general", "writer": "B"},
+        {"text": "Everything stays between us.", "critical": ["promise_secrecy"], "context": "general", "writer": "B"},
+    ]) + "\n")
+    monkeypatch.setattr(add, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(skill_data, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(models.encoder, "get_encoder", lambda: _TinyEncoder())
+    assert add.main(["en", str(cands), "--challenge"]) == 0
+    out = capsys.readouterr().out
+    assert "cands.jsonl:1: cosine 1.000 to a train line" in out or "cands.jsonl:1: cosine 1.000 to a val line" in out \
+        or "cands.jsonl:1: cosine 1.000 to a test line" in out
+    assert "cands.jsonl:3: repeats a line" in out
+    assert "cands.jsonl:4" in out and "not a verdict-deciding skill" in out
+    rows = [json.loads(l) for l in (tmp_path / "challenge_en.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["text"]) for r in rows[1:]] == [("en-c009", "Any answer tonight, maybe?"),
+                                                        ("en-c012", "Everything stays between us.")]
+    assert _counter().main(["--data-dir", str(tmp_path), "--min", "0"]) == 0
