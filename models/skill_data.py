@@ -77,15 +77,18 @@ def own_utterances(lang: str) -> list[Example]:
 
     A line with an "of" field is our rendering of a line of the other language's file (same act, same labels):
     its source is "rendered" and it takes the split of the line it renders, so a rendering of a training line
-    never lands in validation or test."""
+    never lands in validation or test. A line with a "contrast_of" field is the kind or calm counterpart of a
+    harmful line of the same file (same words where possible, another act, its own labels): its source is
+    "contrast" and it takes its partner's split the same way."""
     out = []
     path = DATA_DIR / f"skill_utterances_{lang}.jsonl"
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
+        source = "rendered" if "of" in row else "contrast" if "contrast_of" in row else "own"
         out.append(Example(row["text"], lang, _vec(row["skills"]), np.ones(len(ALL_SKILLS), np.float32),
-                           "rendered" if "of" in row else "own", _split_of(row.get("of", row["id"]))))
+                           source, _split_of(row.get("of") or row.get("contrast_of") or row["id"])))
     return out
 
 

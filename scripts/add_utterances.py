@@ -2,8 +2,9 @@
 
 Usage: python scripts/add_utterances.py LANG CANDIDATES.jsonl [...] [--dry-run] [--report FILE]
 
-Each candidate is a JSON object {"text", "skills", "context"} (an "id" is assigned here: the next free one). A
-candidate is dropped, with the reason printed, when it
+Each candidate is a JSON object {"text", "skills", "context"} (an "id" is assigned here: the next free one), or
+{"contrast_of", "text", "skills", "context"} for the kind counterpart of a harmful line (it takes that line's split).
+A candidate is dropped, with the reason printed, when it
 - is malformed (unknown skill, bad context, no skills: the checks of scripts/count_utterances.py);
 - repeats a line already in the file or an earlier candidate (same text after lower-casing and removing spaces
   and punctuation);
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.skill_data import DATA_DIR, _split_of  # noqa: E402
-from scripts.count_utterances import check_challenge_row, check_row, norm  # noqa: E402
+from scripts.count_utterances import check_challenge_row, check_contrast, check_row, norm  # noqa: E402
 
 DEFAULT_COS = {"en": 0.93, "zh": 0.95}
 
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     path = DATA_DIR / f"skill_utterances_{args.lang}.jsonl"
     rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
     seen = {norm(r["text"]) for r in rows}
+    by_id = {r["id"]: r for r in rows}
     number = next_id(args.lang, rows)
     if args.challenge:
         path = DATA_DIR / f"challenge_{args.lang}.jsonl"
@@ -117,7 +119,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 row = {"id": ident, "text": str(cand.get("text", "")).strip(),
                        "skills": cand.get("skills"), "context": cand.get("context")}
+                if cand.get("contrast_of"):
+                    row["contrast_of"] = cand["contrast_of"]
                 problems = check_row(row, where, set(), set())
+                if "contrast_of" in row:
+                    problems += check_contrast(row, by_id, where)
             if problems:
                 dropped.append((where, "; ".join(problems)))
                 continue
@@ -130,11 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     from models.encoder import get_encoder
     enc = get_encoder()
     old_keys = [norm(r["text"]) for r in rows]
-    old_split = [_split_of(r.get("of", r["id"])) for r in rows]
+    old_split = [_split_of(r.get("of") or r.get("contrast_of") or r["id"]) for r in rows]
     old_emb = enc.encode([r["text"] for r in rows])
     new_emb = enc.encode([r["text"] for _, r in kept]) if kept else np.zeros((0, old_emb.shape[1]), np.float32)
     new_keys = [norm(r["text"]) for _, r in kept]
-    new_split = ["challenge" if args.challenge else _split_of(r["id"]) for _, r in kept]
+    new_split = ["challenge" if args.challenge else _split_of(r.get("contrast_of") or r["id"]) for _, r in kept]
     # against the existing lines, then against the new lines kept so far (in order)
     reasons = close_pairs(new_keys, new_emb, new_split, old_keys, old_emb, old_split, cos, args.ratio,
                           [r["text"] for r in rows])
@@ -154,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         final.append(row)
     for where, reason in dropped:
         print(f"dropped {where}: {reason}")
-    splits = ["challenge" if args.challenge else _split_of(r["id"]) for r in final]
+    splits = ["challenge" if args.challenge else _split_of(r.get("contrast_of") or r["id"]) for r in final]
     by_split = {s: splits.count(s) for s in ("train", "val", "test", "challenge") if s in splits}
     print(f"{len(final)} kept ({by_split}), {len(dropped)} dropped"
           + (f"; ids {final[0]['id']}…{final[-1]['id']}" if final else ""))

@@ -4,8 +4,9 @@ Usage: python scripts/count_utterances.py [--min N] [--data-dir DIR]
 
 Prints a Markdown table (skill x language) and exits non-zero when a file is
 malformed (unknown skill, bad context, duplicate id or text, empty labels, a rendering
-whose "of" names no line of the other language or differs from it in skills or context)
-or when any skill has fewer than --min lines (default 30, renderings not counted) in any
+whose "of" names no line of the other language or differs from it in skills or context, a contrast line
+whose "contrast_of" names no written line of its file or repeats its skills)
+or when any skill has fewer than --min lines (default 30, renderings and contrasts not counted) in any
 language. It also checks the fresh-wording challenge sets (challenge_{en,zh}.jsonl, evaluation only: labelled for
 the five verdict-deciding skills) and that none of their lines repeats a line of the labelled files.
 """
@@ -49,7 +50,7 @@ def load(path: Path) -> tuple[list[dict], list[str]]:
 def check_row(row: dict, where: str, ids: set, texts: set) -> list[str]:
     """Return the problems of one row (empty when it is well formed)."""
     problems = []
-    if set(row) - {"of"} != {"id", "text", "skills", "context"}:
+    if set(row) - {"of", "contrast_of"} != {"id", "text", "skills", "context"} or {"of", "contrast_of"} <= set(row):
         problems.append(f"{where}: keys {sorted(row)}")
     if row.get("id") in ids:
         problems.append(f"{where}: duplicate id {row.get('id')}")
@@ -138,6 +139,28 @@ def check_renderings(rows: dict[str, list[dict]]) -> list[str]:
     return problems
 
 
+def check_contrast(row: dict, by_id: dict[str, dict], where: str) -> list[str]:
+    """A contrast line ("contrast_of": the id of a line in the same file) is the other act in the same words: its
+    partner must exist, be a written line (not a rendering or another contrast), and carry other skills."""
+    src = by_id.get(row["contrast_of"])
+    if src is None:
+        return [f"{where}: \"contrast_of\" names no line of this file: {row['contrast_of']!r}"]
+    if "of" in src or "contrast_of" in src:
+        return [f"{where}: contrasts a line that is itself a rendering or a contrast ({row['contrast_of']})"]
+    if sorted(src["skills"]) == sorted(row.get("skills") or []):
+        return [f"{where}: carries the same skills as {row['contrast_of']}; a contrast is another act"]
+    return []
+
+
+def check_contrasts(rows: dict[str, list[dict]]) -> list[str]:
+    problems = []
+    for lang, rs in rows.items():
+        by_id = {r.get("id"): r for r in rs}
+        problems += [p for r in rs if "contrast_of" in r
+                     for p in check_contrast(r, by_id, f"skill_utterances_{lang}.jsonl {r.get('id')}")]
+    return problems
+
+
 def table(counts: dict[str, Counter], lines: dict[str, int]) -> str:
     """Render the per-skill counts as a Markdown table."""
     out = ["| skill | kind | " + " | ".join(LANGS) + " |", "|---|---|" + "---:|" * len(LANGS)]
@@ -162,11 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         problems += found
         counts[lang] = Counter(s for r in rows[lang] for s in r["skills"])
         lines[lang] = len(rows[lang])
-    problems += check_renderings(rows)
+    problems += check_renderings(rows) + check_contrasts(rows)
     print(table(counts, lines))
     rendered = {l: sum("of" in r for r in rows[l]) for l in LANGS}
     print(f"\nof which renderings of the other language's lines: " + ", ".join(f"{l} {rendered[l]}" for l in LANGS))
-    own = {l: Counter(s for r in rows[l] if "of" not in r for s in r["skills"]) for l in LANGS}
+    contrasts = {l: sum("contrast_of" in r for r in rows[l]) for l in LANGS}
+    print("of which contrast lines (kind or calm counterparts of harmful lines): "
+          + ", ".join(f"{l} {contrasts[l]}" for l in LANGS))
+    own = {l: Counter(s for r in rows[l] if "of" not in r and "contrast_of" not in r for s in r["skills"])
+           for l in LANGS}
     low = [f"{l}:{s}={own[l][s]}" for l in LANGS for s in ALL_SKILLS if own[l][s] < args.min]
     for lang in LANGS:
         path = args.data_dir / f"challenge_{lang}.jsonl"

@@ -407,8 +407,9 @@ def train_transfer(args, split, public, public_big, path: Path, meta: dict, resu
 
 def own_line_counts() -> dict[str, int]:
     """How many authored lines each language's file holds (stored with the English-only head, to tell whether the
-    card's transfer figure comes from the current data)."""
-    return {lang: len(own_utterances(lang)) for lang in ("en", "zh")}
+    card's transfer figure comes from the current data). Contrast lines are not counted: they are training lines
+    the English-only head does not read (nor does it read renderings, but those predate this check)."""
+    return {lang: sum(e.source != "contrast" for e in own_utterances(lang)) for lang in ("en", "zh")}
 
 
 def make_ensemble(head_file: Path, others: list[Path]) -> None:
@@ -578,6 +579,9 @@ memory still serves caller retrieval unchanged. Stored in `skill_head.pt` (fp16:
   {sum(e.source == 'rendered' for e in own['en'])} English and {sum(e.source == 'rendered' for e in own['zh'])} Chinese lines are our renderings of the other language's training lines
   (harmful moves and their near misses, same labels); a rendering takes the split of the line it renders, so it
   is always a training line, and renderings close to a validation or test line were dropped.
+  {sum(e.source == 'contrast' for e in own['en'])} English and {sum(e.source == 'contrast' for e in own['zh'])} Chinese lines are contrast lines: the kind or calm counterpart of a harmful
+  training line in the same words where possible (the words the model had taken as a sign of contempt or pressure,
+  used in a decent act), with their own labels; they take their partner's split, so they are training lines too.
 - ESConv supporter turns, `train.txt` only ({counts['esconv']} turns, evenly sampled; CC BY-NC 4.0,
   academic use): strategies mapped onto skills (Question → open/closed question by wording;
   Restatement → paraphrase_summary; Reflection of feelings → reflection_feeling; Self-disclosure →

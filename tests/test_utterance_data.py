@@ -188,3 +188,33 @@ def test_challenge_candidates_close_to_a_labelled_line_of_any_split_are_dropped(
     assert [(r["id"], r["text"]) for r in rows[1:]] == [("en-c009", "Any answer tonight, maybe?"),
                                                         ("en-c012", "Everything stays between us.")]
     assert _counter().main(["--data-dir", str(tmp_path), "--min", "0"]) == 0
+
+
+def test_the_checker_names_a_contrast_line_without_a_written_partner_or_with_its_partners_skills():
+    counter = _counter()
+    rows = [_row("en-0001", "Stop crying and talk.", ["pressuring"], "crying"),
+            _row("en-0002", "Cry as long as you need, then talk.", ["validation_empathy"], "crying") | {"contrast_of": "en-0001"},
+            _row("en-0003", "Stop crying and talk, please.", ["pressuring"], "crying") | {"contrast_of": "en-0001"},
+            _row("en-0004", "Take your time, cry first.", ["patience_silence"], "crying") | {"contrast_of": "en-0099"},
+            _row("en-0005", "No rush at all.", ["patience_silence"], "crying") | {"contrast_of": "en-0002"},
+            _row("en-0006", "Hurry up.", ["pressuring"], "silent", of="zh-0001") | {"contrast_of": "en-0001"}]
+    problems = counter.check_contrasts({"en": rows[:5]})
+    assert len(problems) == 3
+    assert "en-0003" in problems[0] and "same skills as en-0001" in problems[0]
+    assert "en-0004" in problems[1] and "names no line" in problems[1]
+    assert "en-0005" in problems[2] and "itself a rendering or a contrast" in problems[2]
+    assert any("keys" in p for p in counter.check_row(rows[5], "f:6", set(), set()))  # a line is one or the other
+
+
+def test_a_contrast_line_takes_the_split_of_its_partner(tmp_path, monkeypatch):
+    pytest.importorskip("numpy")
+    from models import skill_data
+    src = next(f"en-{i:04d}" for i in range(1, 500) if skill_data._split_of(f"en-{i:04d}") == "train")
+    own = next(f"en-{i:04d}" for i in range(1, 500) if skill_data._split_of(f"en-{i:04d}") == "test")
+    rows = [_row(src, "Stop crying and talk.", ["pressuring"], "crying"),
+            _row(own, "Cry as long as you need.", ["validation_empathy"], "crying") | {"contrast_of": src}]
+    (tmp_path / "skill_utterances_en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr(skill_data, "DATA_DIR", tmp_path)
+    first, second = skill_data.own_utterances("en")
+    assert (first.source, first.split) == ("own", "train")
+    assert (second.source, second.split) == ("contrast", "train")
