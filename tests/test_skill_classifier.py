@@ -41,20 +41,21 @@ def test_neighbours_are_not_confused(model):
     assert "suicide_inquiry" not in model.tag(["Did you manage to sleep at all last night?"])[0]
 
 
-def test_combined_lets_the_rules_veto_a_model_only_negative_skill():
+def test_combined_never_lets_the_rules_remove_a_model_reading():
     from models.skill_classifier import CombinedTagger
+    from simulator.rule_tagger import RuleTagger
 
-    class Fixed:  # a model that hears 慢慢说 as 快说 (an earlier classifier did)
+    class Fixed:  # a model that reads pressure where the rules read patience
         name = "fixed"
 
         def tag(self, texts, context=None):
-            return [{"pressuring": 0.8, "patience_silence": 0.6} for _ in texts]
+            return [{"pressuring": 0.8} for _ in texts]
 
-    combined = CombinedTagger(model=Fixed()).tag(["不着急，慢慢说，我在听。"], TagContext(lang="zh"))[0]
-    assert "patience_silence" in combined and "pressuring" not in combined
-    # without the opposite in the turn, the model's negative skill stands
-    pressed = CombinedTagger(model=Fixed()).tag(["嗯。"], TagContext(lang="zh"))[0]
-    assert "pressuring" in pressed
+    # "I'm here" is patience to the rules, but the turn presses: the model's reading stands (the old veto dropped it)
+    text = "Ring your sister this minute, go on, I'm here."
+    assert "patience_silence" in RuleTagger().tag([text], TagContext(lang="en"))[0]
+    combined = CombinedTagger(model=Fixed(), rules=RuleTagger()).tag([text], TagContext(lang="en"))[0]
+    assert combined["pressuring"] == 0.8 and "patience_silence" in combined
 
 
 def test_example_memory_votes_with_its_nearest_lines():
@@ -188,8 +189,8 @@ def test_combined_takes_either_taggers_skills():
     combined = CombinedTagger(model=Fixed({"open_question": 0.7, "closing": 0.6}),
                               rules=Fixed({"closing": 0.9, "pressuring": 0.8}))
     assert combined.tag(["x"]) == [{"open_question": 0.7, "closing": 0.9, "pressuring": 0.8}]
-    vetoed = CombinedTagger(model=Fixed({"pressuring": 0.9}), rules=Fixed({"patience_silence": 0.9}))
-    assert vetoed.tag(["x"]) == [{"patience_silence": 0.9}]
+    both = CombinedTagger(model=Fixed({"pressuring": 0.9}), rules=Fixed({"patience_silence": 0.9}))
+    assert both.tag(["x"]) == [{"pressuring": 0.9, "patience_silence": 0.9}]
 
 
 def test_combined_adds_only_the_rule_skills_trusted_for_the_language():
