@@ -532,7 +532,9 @@ phone English, typed chat English, spoken and typed Chinese), confirmed by blind
 they are far from every labelled line of any split (the leak filter's limits). Labelled for the five
 verdict-deciding skills only. The test split above holds lines in the style the model was trained on; this set
 asks what a trainee's own wording gets. Per tagger and sensitivity: recall (recall counting uncertain readings,
-which go to a supervisor) and the share of lines without the skill read as having it.
+which go to a supervisor) and the share of lines without the skill read as having it. One caveat: the contrast
+lines (see Data) were written after this set showed kind lines read as contempt, so the member trained with them
+(seed 2) is not wholly blind to it; no line of the set was shown to their writers.
 ```
 {report}
 ```
