@@ -431,3 +431,37 @@ def test_sensitivity_moves_only_the_cuts_stored_for_it():
         ModelTagger(head_path=None, sensitivity="loud")
     with pytest.raises(ValueError, match="unknown skill sensitivity"):
         make_tagger("combined", sensitivity="loud")
+
+
+def test_the_challenge_report_scores_each_verdict_deciding_skill_per_tagger_and_sensitivity(tmp_path, monkeypatch):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from models import skill_data
+    rows = [  # written for this test
+        {"id": "en-c001", "text": "You pathetic idiot, stop wasting my time.", "critical": ["hostile_insult"],
+         "context": "prank", "writer": "T1"},
+        {"id": "en-c002", "text": "Have you been having thoughts of ending your life?", "critical": ["suicide_inquiry"],
+         "context": "suicidal", "writer": "T2"},
+        {"id": "en-c003", "text": "Thank you for telling me that, it sounds so lonely.", "critical": [],
+         "context": "general", "writer": "T2"}]
+    (tmp_path / "challenge_en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    monkeypatch.setattr(skill_data, "DATA_DIR", tmp_path)
+    spec = importlib.util.spec_from_file_location(
+        "eval_skill_classifier", Path(__file__).resolve().parents[1] / "scripts" / "eval_skill_classifier.py")
+    ev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ev)
+    monkeypatch.setattr(ev, "challenge_lines", skill_data.challenge_lines)
+    report = ev.challenge_report(langs=("en",)).splitlines()
+    assert report[0].startswith("challenge set en: 3 lines by 2 writers")
+    assert "hostile_insult 1" in report[0] and "promise_secrecy 0" in report[0]
+    body = [line.split() for line in report[2:9]]
+    assert [(r[0], r[1]) for r in body] == [("rules", "-"), ("model", "standard"), ("combined", "standard"),
+                                          ("model", "high"), ("combined", "high"),
+                                          ("model", "highest"), ("combined", "highest")]
+    columns = report[1].split()[2:]
+    hostile, suicide = columns.index("hostile_insult"), columns.index("suicide_inquiry")
+    combined = report[3].split()[2:]  # three fields per skill: recall, (recall counting uncertain), f<share>
+    assert combined[3 * hostile] == "1.00" and combined[3 * suicide] == "1.00"
+    assert combined[3 * columns.index("promise_secrecy")] == "nan"  # no line carries it
