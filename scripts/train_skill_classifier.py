@@ -533,8 +533,8 @@ they are far from every labelled line of any split (the leak filter's limits). L
 verdict-deciding skills only. The test split above holds lines in the style the model was trained on; this set
 asks what a trainee's own wording gets. Per tagger and sensitivity: recall (recall counting uncertain readings,
 which go to a supervisor) and the share of lines without the skill read as having it. One caveat: the contrast
-lines (see Data) were written after this set showed kind lines read as contempt, so the member trained with them
-(seed 2) is not wholly blind to it; no line of the set was shown to their writers.
+lines (see Data) were written after this set showed kind lines read as contempt, so the members trained with them
+(seeds 2 and 3) are not wholly blind to it; no line of the set was shown to their writers.
 ```
 {report}
 ```
