@@ -65,6 +65,12 @@ def _split_of(key: str) -> str:
     return "train" if h < 60 else ("val" if h < 80 else "test")
 
 
+def split_of_row(row: dict) -> str:
+    """A labelled line's split: its own id's, or for a rendering ("of") or a contrast line ("contrast_of") the split
+    of the line it is made from, so such a line is always in the same split as its source."""
+    return _split_of(row.get("of") or row.get("contrast_of") or row["id"])
+
+
 def _vec(skills) -> np.ndarray:
     v = np.zeros(len(ALL_SKILLS), dtype=np.float32)
     for s in skills:
@@ -88,7 +94,7 @@ def own_utterances(lang: str) -> list[Example]:
         row = json.loads(line)
         source = "rendered" if "of" in row else "contrast" if "contrast_of" in row else "own"
         out.append(Example(row["text"], lang, _vec(row["skills"]), np.ones(len(ALL_SKILLS), np.float32),
-                           source, _split_of(row.get("of") or row.get("contrast_of") or row["id"])))
+                           source, split_of_row(row)))
     return out
 
 

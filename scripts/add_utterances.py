@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.skill_data import DATA_DIR, _split_of  # noqa: E402
+from models.skill_data import DATA_DIR, split_of_row  # noqa: E402
 from scripts.count_utterances import check_challenge_row, check_contrast, check_row, norm  # noqa: E402
 
 DEFAULT_COS = {"en": 0.93, "zh": 0.95}
@@ -136,11 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     from models.encoder import get_encoder
     enc = get_encoder()
     old_keys = [norm(r["text"]) for r in rows]
-    old_split = [_split_of(r.get("of") or r.get("contrast_of") or r["id"]) for r in rows]
+    old_split = [split_of_row(r) for r in rows]
     old_emb = enc.encode([r["text"] for r in rows])
     new_emb = enc.encode([r["text"] for _, r in kept]) if kept else np.zeros((0, old_emb.shape[1]), np.float32)
     new_keys = [norm(r["text"]) for _, r in kept]
-    new_split = ["challenge" if args.challenge else _split_of(r.get("contrast_of") or r["id"]) for _, r in kept]
+    new_split = ["challenge" if args.challenge else split_of_row(r) for _, r in kept]
     # against the existing lines, then against the new lines kept so far (in order)
     reasons = close_pairs(new_keys, new_emb, new_split, old_keys, old_emb, old_split, cos, args.ratio,
                           [r["text"] for r in rows])
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         final.append(row)
     for where, reason in dropped:
         print(f"dropped {where}: {reason}")
-    splits = ["challenge" if args.challenge else _split_of(r.get("contrast_of") or r["id"]) for r in final]
+    splits = ["challenge" if args.challenge else split_of_row(r) for r in final]
     by_split = {s: splits.count(s) for s in ("train", "val", "test", "challenge") if s in splits}
     print(f"{len(final)} kept ({by_split}), {len(dropped)} dropped"
           + (f"; ids {final[0]['id']}…{final[-1]['id']}" if final else ""))

@@ -104,6 +104,10 @@ def challenge_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "zh
     it (counted; in brackets counting uncertain readings, which go to a supervisor) and the share of the lines
     without it that read as having it (counted). The rules do not depend on the sensitivity."""
     rules = RuleTagger()
+    runs = [("rules", "-", rules)]
+    for level in SENSITIVITIES:
+        model = ModelTagger(head_path=head, sensitivity=level)
+        runs += [("model", level, model), ("combined", level, CombinedTagger(model=model, rules=rules))]
     out = []
     for lang in langs:
         exs = challenge_lines(lang)
@@ -114,10 +118,6 @@ def challenge_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "zh
         out.append(f"challenge set {lang}: {len(exs)} lines by {len(writers)} writers; lines carrying each skill "
                    + ", ".join(f"{s} {n}" for s, n in pos.items()))
         out.append(f"{'tagger':10s} {'level':8s} " + " ".join(f"{s[:16]:>22s}" for s in CHALLENGE_SKILLS))
-        runs = [("rules", "-", rules)]
-        for level in SENSITIVITIES:
-            model = ModelTagger(head_path=head, sensitivity=level)
-            runs += [("model", level, model), ("combined", level, CombinedTagger(model=model, rules=rules))]
         for name, level, tagger in runs:
             counted, flagged = predict(tagger, texts, lang)
             cells = []

@@ -13,7 +13,7 @@ from simulator.callers import make_caller
 from simulator.scenario import DEFAULT_SCENARIO_DIR, Library, ScenarioError, load_rubric, load_scenario
 from simulator.scoring import FAILING, THRESHOLD, ScoreReport, check_rubric, score
 from simulator.session import CallError, CallSession
-from simulator.tagging import SENSITIVITIES, TagContext, make_tagger
+from simulator.tagging import SENSITIVITIES, TagContext, make_tagger, sensitivity_options
 from simulator.transcript import Transcript, TranscriptError, Turn
 
 TAGGER_CHOICES = click.Choice(["rules", "model", "combined"])
@@ -42,9 +42,9 @@ SENSITIVITY_OPTION = click.option(
 
 def _tagger(kind: str, sensitivity: str = "standard"):
     try:
-        model_backed = kind in ("model", "combined")
-        tagger = make_tagger(kind, **({"sensitivity": sensitivity} if model_backed else {}))
-        if model_backed and sensitivity != "standard":
+        options = sensitivity_options(kind, sensitivity)
+        tagger = make_tagger(kind, **options)
+        if options and sensitivity != "standard":
             tagger.tag(["warm-up"])  # loads the head now: one without cuts for this level says so here
         return tagger
     except ImportError as exc:

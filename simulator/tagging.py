@@ -85,6 +85,14 @@ def check_sensitivity(level: str) -> str:
     return level
 
 
+SENSITIVE_KINDS = frozenset({"model", "combined"})  # the model-backed taggers; rules and custom kinds take no option
+
+
+def sensitivity_options(kind: str, level: str) -> dict[str, str]:
+    """The keyword options that pass `level` to a tagger of `kind` (none for a kind without a model)."""
+    return {"sensitivity": level} if kind in SENSITIVE_KINDS else {}
+
+
 def register_tagger(kind: str) -> Callable[[Callable[..., SkillTagger]], Callable[..., SkillTagger]]:
     """Register a tagger factory under `kind` (used by config to pick one)."""
     def deco(factory: Callable[..., SkillTagger]) -> Callable[..., SkillTagger]:

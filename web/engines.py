@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from simulator.callers import Caller, make_caller, warm_callers
 from simulator.scenario import Library, Scenario
-from simulator.tagging import CallerEventDetector, SkillTagger, check_sensitivity, make_tagger
+from simulator.tagging import CallerEventDetector, SkillTagger, check_sensitivity, make_tagger, sensitivity_options
 
 
 @dataclass
@@ -37,9 +37,8 @@ class Engines:
         if self._tagger is None:
             with self._lock:
                 if self._tagger is None:
-                    # only the model-backed taggers read a sensitivity (the rules and custom kinds take none)
-                    options = {"sensitivity": self.sensitivity} if self.tagger_kind in ("model", "combined") else {}
-                    self._tagger = make_tagger(self.tagger_kind, **options)
+                    self._tagger = make_tagger(self.tagger_kind,
+                                               **sensitivity_options(self.tagger_kind, self.sensitivity))
         return self._tagger
 
     @property
