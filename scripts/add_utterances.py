@@ -1,6 +1,6 @@
 """Append newly written trainee lines to the labelled data without leaking across the split.
 
-Usage: python scripts/add_utterances.py LANG CANDIDATES.jsonl [...] [--dry-run] [--report FILE]
+Usage: python scripts/add_utterances.py LANG CANDIDATES.jsonl [...] [--dry-run] [--challenge] [--out FILE]
 
 Each candidate is a JSON object {"text", "skills", "context"} (an "id" is assigned here: the next free one), or
 {"contrast_of", "text", "skills", "context"} for the kind counterpart of a harmful line (it takes that line's split).
