@@ -532,9 +532,11 @@ phone English, typed chat English, spoken and typed Chinese), confirmed by blind
 they are far from every labelled line of any split (the leak filter's limits). Labelled for the five
 verdict-deciding skills only. The test split above holds lines in the style the model was trained on; this set
 asks what a trainee's own wording gets. Per tagger and sensitivity: recall (recall counting uncertain readings,
-which go to a supervisor) and the share of lines without the skill read as having it. One caveat: the contrast
-lines (see Data) were written after this set showed kind lines read as contempt, so the members trained with them
-(seeds 2 and 3) are not wholly blind to it; no line of the set was shown to their writers.
+which go to a supervisor) and the share of lines without the skill read as having it. One caveat: two kinds of
+training line were written after this set had shown a weakness (see the data README): the contrast lines, after
+kind lines were read as contempt, and the seventh top-up, after secrecy promises and emergency steps in regional
+and chat registers were missed. No line of the set was shown to their writers, but the members trained with them
+are not wholly blind to it.
 ```
 {report}
 ```
