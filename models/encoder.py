@@ -15,7 +15,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -161,20 +161,40 @@ class Encoder:
                 out[idx] = self._encode_batch([texts[i] for i in idx])
         return out
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+    def encode_each(self, texts: list[str], adapters: Sequence[str | None], batch_size: int = 32) -> np.ndarray:
+        """Embed ``texts`` once per adapter in `adapters`: shape [len(adapters), len(texts), 384]. Every adapter
+        runs in the same forward passes (each batch repeated once per adapter), which on a CPU costs far less than
+        one pass per adapter for the few texts of a call."""
+        adapters = tuple(adapters)
+        out = np.zeros((len(adapters), len(texts), self.dim), dtype=np.float32)
+        if not texts or not adapters:
+            return out
+        per = max(1, batch_size // len(adapters))
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        from models.lora import use_adapter
+        with self._lock, use_adapter(self.model, adapters):
+            for start in range(0, len(order), per):
+                idx = order[start:start + per]
+                rows = self._encode_batch([texts[i] for i in idx], repeat=len(adapters))
+                out[:, idx] = rows.reshape(len(adapters), len(idx), self.dim)
+        return out
+
+    def _encode_batch(self, texts: list[str], repeat: int = 1) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
-            return self.pooled(texts).float().numpy()
+            return self.pooled(texts, repeat).float().numpy()
 
-    def pooled(self, texts: list[str]):
-        """Mean-pooled, L2-normalised embeddings as a torch tensor (differentiable outside inference mode)."""
+    def pooled(self, texts: list[str], repeat: int = 1):
+        """Mean-pooled, L2-normalised embeddings as a torch tensor (differentiable outside inference mode);
+        `repeat` > 1 runs the batch that many times over in one pass (rows grouped by copy, for encode_each)."""
         import torch
 
         batch = self.tokenizer([PREFIX + t for t in texts], padding=True, truncation=True,
                                max_length=MAX_LENGTH, return_tensors="pt")
-        hidden = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        ids, attention = batch["input_ids"].repeat(repeat, 1), batch["attention_mask"].repeat(repeat, 1)
+        hidden = self.model(input_ids=ids, attention_mask=attention).last_hidden_state
+        mask = attention.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
         return torch.nn.functional.normalize(pooled, p=2, dim=1)
 

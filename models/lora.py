@@ -15,13 +15,15 @@ TARGETS = ("attention.self.query", "attention.self.value", "intermediate.dense",
 
 
 class LoRALinear(nn.Module):
-    """A frozen Linear plus any number of named low-rank updates, one active at a time."""
+    """A frozen Linear plus any number of named low-rank updates, one active at a time, or one per group of rows
+    (`active` a tuple: the batch is that many equal groups of rows, group g runs with adapter active[g]), so an
+    ensemble's members share one pass of the frozen weights."""
 
     def __init__(self, base: nn.Linear):
         super().__init__()
         self.base = base
         self.adapters = nn.ModuleDict()
-        self.active: str | None = None
+        self.active: str | tuple[str | None, ...] | None = None
 
     def add(self, name: str, rank: int, alpha: float) -> None:
         a = nn.Linear(self.base.in_features, rank, bias=False)
@@ -33,10 +35,18 @@ class LoRALinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.base(x)
-        if self.active is not None and self.active in self.adapters:
-            ad = self.adapters[self.active]
-            out = out + ad(x) * ad.scale
-        return out
+        if isinstance(self.active, tuple):
+            if x.shape[0] % len(self.active):
+                raise ValueError(f"{x.shape[0]} rows do not split into {len(self.active)} adapter groups")
+            return out + torch.cat([self._delta(name, part) for name, part in
+                                    zip(self.active, x.chunk(len(self.active), dim=0))], dim=0)
+        return (out + self._delta(self.active, x)) if self.active in self.adapters else out
+
+    def _delta(self, name: str | None, x: torch.Tensor) -> torch.Tensor:
+        if name is None or name not in self.adapters:
+            return x.new_zeros(*x.shape[:-1], self.base.out_features)
+        ad = self.adapters[name]
+        return ad(x) * ad.scale
 
 
 def _lora_modules(model: nn.Module) -> list[LoRALinear]:
@@ -74,8 +84,9 @@ def load_adapter(model: nn.Module, name: str, state: dict[str, torch.Tensor], ra
 
 
 @contextmanager
-def use_adapter(model: nn.Module, name: str | None) -> Iterator[None]:
-    """Run the model with adapter `name` active (None: the plain encoder)."""
+def use_adapter(model: nn.Module, name: str | tuple[str | None, ...] | None) -> Iterator[None]:
+    """Run the model with adapter `name` active (None: the plain encoder; a tuple: one adapter per equal group of
+    the batch's rows, see LoRALinear)."""
     mods = _lora_modules(model)
     previous = [m.active for m in mods]
     for m in mods:

@@ -221,8 +221,8 @@ class ModelTagger:
         if not texts:
             return np.zeros((0, len(ALL_SKILLS)), np.float32)
         total = None
-        for head, adapter, memory in self._members:
-            emb = torch.from_numpy(encoder.encode(list(texts), adapter=adapter))
+        embs = encoder.encode_each(list(texts), [adapter for _, adapter, _ in self._members])
+        for (head, _, memory), emb in zip(self._members, map(torch.from_numpy, embs)):
             with torch.inference_mode():
                 probs = torch.sigmoid(head(emb)).numpy()
             probs = memory.blend(probs, emb.numpy()) if memory is not None else probs

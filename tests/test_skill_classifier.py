@@ -175,6 +175,41 @@ def test_adapter_leaves_the_plain_encoder_unchanged(model):
     assert not np.allclose(enc.encode(text, adapter=model._adapter), plain, atol=1e-3)
 
 
+def test_one_pass_runs_each_adapter_on_its_own_group_of_rows():
+    import torch
+    from models.lora import LoRALinear, use_adapter
+    torch.manual_seed(0)
+    layer = LoRALinear(torch.nn.Linear(6, 5))
+    for name in ("a", "b"):
+        layer.add(name, 2, 4.0)
+        torch.nn.init.normal_(layer.adapters[name][1].weight)  # B starts at zero: make each adapter matter
+    x = torch.randn(3, 4, 6)
+    alone = {}
+    for name in ("a", "b", None):
+        with use_adapter(layer, name):
+            alone[name] = layer(x)
+    assert not torch.allclose(alone["a"], alone["b"])
+    with use_adapter(layer, ("b", None, "a")), torch.inference_mode():
+        grouped = layer(torch.cat([x, x, x]))
+    assert torch.allclose(grouped, torch.cat([alone["b"], alone[None], alone["a"]]), atol=1e-6)
+    with use_adapter(layer, ("a", "b")), pytest.raises(ValueError, match="3 rows do not split into 2"):
+        layer(x)
+
+
+def test_encode_each_matches_one_pass_per_adapter(model):
+    from models.encoder import get_encoder
+    enc = get_encoder()
+    model._ready()
+    texts = ["Hi.", "你现在安全吗？身边有没有人陪着你？", "Would you tell me a bit more about what happened tonight, "
+             "and who else knows how you are feeling?", "嗯"] * 5
+    adapters = [model._adapter, None]
+    both = enc.encode_each(texts, adapters, batch_size=6)  # several batches of uneven lengths
+    assert both.shape == (2, len(texts), enc.dim)
+    assert np.allclose(both[0], enc.encode(texts, adapter=model._adapter), atol=1e-5)
+    assert np.allclose(both[1], enc.encode(texts), atol=1e-5)
+    assert enc.encode_each([], adapters).shape == (2, 0, enc.dim)
+
+
 def test_combined_takes_either_taggers_skills():
     class Fixed:
         name = "fixed"
