@@ -117,6 +117,37 @@ def challenge_lines(lang: str) -> list[Example]:
     return out
 
 
+AGREEMENT_SKILLS = ("hostile_insult", "judging_blaming", "pressuring")
+
+
+def agreement_study(lang: str) -> list[tuple[Example, dict[str, dict[str, int]]]]:
+    """The second-opinion study (models/data/agreement_val.jsonl): blind annotators re-labelled validation lines
+    of skill_utterances_{lang}.jsonl (every line with hostile_insult or pressuring, the harmless lines the model
+    came closest to reading as either, and a random sample of the rest) for AGREEMENT_SKILLS, from the label rules
+    alone. Returns each line read, in file order, with {annotator: {skill: 0/1}}; evaluation only."""
+    path = DATA_DIR / "agreement_val.jsonl"
+    lines = {}
+    for line in (DATA_DIR / f"skill_utterances_{lang}.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            lines[row["id"]] = row
+    labels: dict[str, dict[str, dict[str, int]]] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if not row["annotator"].startswith(f"{lang}-"):
+            continue
+        if row["id"] not in lines or split_of_row(lines[row["id"]]) != "val":
+            raise ValueError(f"{path.name} line {n}: id {row['id']!r} is not a validation line of "
+                             f"skill_utterances_{lang}.jsonl")
+        labels.setdefault(row["id"], {})[row["annotator"]] = {s: int(row[s]) for s in AGREEMENT_SKILLS}
+    examples = own_utterances(lang)  # the same rows in the same order
+    if len(examples) != len(lines):
+        raise ValueError(f"skill_utterances_{lang}.jsonl repeats an id (scripts/count_utterances.py names it)")
+    return [(ex, labels[i]) for i, ex in zip(lines, examples) if i in labels]
+
+
 def _question_skill(text: str) -> str | None:
     if _OPEN.search(text):
         return "open_question"

@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
 from models.skill_classifier import HEAD_FILE, CombinedTagger, ModelTagger  # noqa: E402
-from models.skill_data import CHALLENGE_SKILLS, challenge_lines, own_utterances, real_counsellor_turns  # noqa: E402
+from models.skill_data import (  # noqa: E402
+    AGREEMENT_SKILLS, CHALLENGE_SKILLS, agreement_study, challenge_lines, own_utterances, real_counsellor_turns)
 from simulator.conditions import REVIEW  # noqa: E402
 from simulator.rule_tagger import RuleTagger  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
@@ -52,9 +53,15 @@ def main() -> None:
                     help="only score the verdict-deciding skills on the fresh-wording challenge set "
                          "(models/data/challenge_*.jsonl), for the model, the rules and the combined tagger at every "
                          "sensitivity")
+    ap.add_argument("--agreement", action="store_true",
+                    help="only print the second-opinion study (models/data/agreement_val.jsonl): how far blind "
+                         "annotators agree with the validation labels of hostile_insult, judging_blaming and "
+                         "pressuring, and the combined tagger's recall on the lines they confirm and dispute")
     args = ap.parse_args()
     if args.challenge:
         return print(challenge_report(args.head))
+    if args.agreement:
+        return print(agreement_report(args.head, args.sensitivity))
     model = ModelTagger(head_path=args.head, sensitivity=args.sensitivity)
     if args.tradeoff:
         return tradeoff(model, args.split, args.real_turns or 600)
@@ -131,6 +138,48 @@ def challenge_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "zh
             out.append(f"{name:10s} {level:8s} " + " ".join(f"{c:>22s}" for c in cells))
         out.append("cell: recall (recall counting uncertain readings) f<share of the lines without the skill read as "
                    "having it>\n")
+    return "\n".join(out)
+
+
+def kappa(a: np.ndarray, b: np.ndarray) -> float:
+    """Cohen's kappa of two 0/1 label vectors (1.0 when both are constant and equal)."""
+    a, b = np.asarray(a, bool), np.asarray(b, bool)
+    seen = (a == b).mean()
+    chance = a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean())
+    return float((seen - chance) / (1 - chance)) if chance < 1 else float(seen)
+
+
+def agreement_report(head: Path = HEAD_FILE, sensitivity: str = "standard", langs: tuple[str, ...] = ("en", "zh")) -> str:
+    """Is the label or the model the limit? Per language and skill of the second-opinion study: Cohen's kappa
+    between the annotators and with the gold labels, the share of gold-positive lines each annotator also marks,
+    and the combined tagger's recall (counted readings) on the gold-positive lines every annotator confirms
+    ("confirmed") and on those at least one disputes ("disputed"). Validation lines: the thresholds were tuned
+    on them, so the recall here is the tuned recall, not a held-out figure."""
+    tagger = CombinedTagger(model=ModelTagger(head_path=head, sensitivity=sensitivity))
+    out = []
+    for lang in langs:
+        study = agreement_study(lang)
+        annotators = sorted({a for _, labels in study for a in labels})
+        exs = [ex for ex, _ in study]
+        counted, _ = predict(tagger, [e.text for e in exs], lang)
+        out.append(f"{lang}: {len(exs)} validation lines, annotators {', '.join(annotators)}; tagger combined, "
+                   f"sensitivity {sensitivity}")
+        for skill in AGREEMENT_SKILLS:
+            j = ALL_SKILLS.index(skill)
+            gold = np.array([e.labels[j] == 1 for e in exs])
+            marks = {a: np.array([labels.get(a, {}).get(skill, 0) == 1 for _, labels in study]) for a in annotators}
+            pairs = [f"{a}~gold {kappa(m, gold):.2f}" for a, m in marks.items()]
+            if len(annotators) == 2:
+                pairs.insert(0, f"{annotators[0]}~{annotators[1]} {kappa(*marks.values()):.2f}")
+            line = f"  {skill:16s} gold+ {int(gold.sum()):3d}  kappa {', '.join(pairs)}"
+            if gold.any():
+                also = ", ".join(f"{a} {m[gold].mean():.3f}" for a, m in marks.items())
+                confirmed = gold & np.logical_and.reduce(list(marks.values()))
+                disputed = gold & ~confirmed
+                rec = lambda sel: f"{counted[sel, j].mean():.3f} (n={int(sel.sum())})" if sel.any() else "- (n=0)"  # noqa: E731
+                line += (f"\n  {'':16s} gold+ also marked by {also}; tagger recall: all {rec(gold)}, "
+                         f"confirmed {rec(confirmed)}, disputed {rec(disputed)}")
+            out.append(line)
     return "\n".join(out)
 
 

@@ -500,3 +500,46 @@ def test_the_challenge_report_scores_each_verdict_deciding_skill_per_tagger_and_
     combined = report[3].split()[2:]  # three fields per skill: recall, (recall counting uncertain), f<share>
     assert combined[3 * hostile] == "1.00" and combined[3 * suicide] == "1.00"
     assert combined[3 * columns.index("promise_secrecy")] == "nan"  # no line carries it
+
+
+def test_the_agreement_report_sets_the_labels_against_blind_annotators_and_the_tagger(tmp_path, monkeypatch):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from models import skill_data
+    ids = [f"en-9{n:03d}" for n in range(200)]
+    val = [i for i in ids if skill_data._split_of(i) == "val"][:3]
+    train = next(i for i in ids if skill_data._split_of(i) == "train")
+    lines = [  # written for this test
+        (val[0], "You're pathetic, honestly. Nobody has time for this whining.", ["hostile_insult"]),
+        (val[1], "Come on, say it, I haven't got all night.", ["pressuring", "hostile_insult"]),
+        (val[2], "Take all the time you need, I'm right here.", ["patience_silence"]),
+        (train, "Is anyone with you at the moment?", ["closed_question"])]
+    (tmp_path / "skill_utterances_en.jsonl").write_text("".join(
+        json.dumps({"id": i, "text": t, "skills": s, "context": "general"}) + "\n" for i, t, s in lines))
+    marks = {"A": [(1, 0, 0), (1, 0, 1), (0, 0, 0)], "B": [(1, 0, 0), (0, 0, 1), (0, 0, 0)]}
+    rows = [{"id": i, "annotator": f"en-{a}", "hostile_insult": h, "judging_blaming": j, "pressuring": p,
+             "unsure": False} for a, m in marks.items() for i, (h, j, p) in zip(val, m)]
+    (tmp_path / "agreement_val.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr(skill_data, "DATA_DIR", tmp_path)
+    study = skill_data.agreement_study("en")
+    assert [ex.text[:8] for ex, _ in study] == ["You're p", "Come on,", "Take all"]
+    assert study[1][1] == {"en-A": {"hostile_insult": 1, "judging_blaming": 0, "pressuring": 1},
+                           "en-B": {"hostile_insult": 0, "judging_blaming": 0, "pressuring": 1}}
+    spec = importlib.util.spec_from_file_location(
+        "eval_skill_classifier", Path(__file__).resolve().parents[1] / "scripts" / "eval_skill_classifier.py")
+    ev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ev)
+    monkeypatch.setattr(ev, "agreement_study", skill_data.agreement_study)
+    report = ev.agreement_report(langs=("en",)).splitlines()
+    assert report[0].startswith("en: 3 validation lines, annotators en-A, en-B")
+    hostile = report[1]
+    assert "gold+   2" in hostile and "en-A~gold 1.00" in hostile  # A marks both insults; B disputes one
+    assert "en-A 1.000, en-B 0.500" in report[2]
+    assert "confirmed" in report[2] and "(n=1), disputed" in report[2]
+    assert ev.kappa(np.array([1, 0, 1, 0]), np.array([1, 0, 0, 0])) == pytest.approx(0.5)
+    rows.append({**rows[0], "id": train})  # a training line has no place in a study of validation labels
+    (tmp_path / "agreement_val.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match=rf"agreement_val.jsonl line 7: id '{train}' is not a validation line"):
+        skill_data.agreement_study("en")

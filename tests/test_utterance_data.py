@@ -218,3 +218,16 @@ def test_a_contrast_line_takes_the_split_of_its_partner(tmp_path, monkeypatch):
     first, second = skill_data.own_utterances("en")
     assert (first.source, first.split) == ("own", "train")
     assert (second.source, second.split) == ("contrast", "train")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_agreement_study_reads_every_hostile_or_pressuring_validation_line_twice(lang):
+    from models.skill_data import AGREEMENT_SKILLS, SKILL_INDEX, agreement_study, own_utterances
+    study = agreement_study(lang)
+    read = {ex.text for ex, _ in study}
+    harmful = [e for e in own_utterances(lang) if e.split == "val"
+               and (e.labels[SKILL_INDEX["hostile_insult"]] or e.labels[SKILL_INDEX["pressuring"]])]
+    assert harmful and all(e.text in read for e in harmful)
+    assert len(study) > len(harmful)  # harmless lines too, so the kappas mean something
+    assert all(sorted(labels) == [f"{lang}-A", f"{lang}-B"] and all(set(m) == set(AGREEMENT_SKILLS)
+               for m in labels.values()) for _, labels in study)
