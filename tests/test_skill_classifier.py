@@ -288,14 +288,14 @@ def test_scoring_tags_a_call_in_one_batch_with_each_turns_own_context(model):
         assert batched.skills == single.skills and any(batched.skills), path.name
 
 
-def _training_script():
+def _script(name: str = "train_skill_classifier"):
+    """scripts/<name>.py loaded as a module."""
     import importlib.util
     from pathlib import Path
-    spec = importlib.util.spec_from_file_location(
-        "train_skill_classifier", Path(__file__).resolve().parents[1] / "scripts" / "train_skill_classifier.py")
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
-    return train
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _insult_lines(n_pos: int = 20, n_neg: int = 200):
@@ -319,7 +319,7 @@ def _review_case():
 
 
 def test_review_cuts_add_recall_within_the_precision_and_false_flag_bounds():
-    train = _training_script()
+    train = _script()
     j, P, Y, th = _review_case()
     cuts = train.tune_review_cuts(P, Y, th)
     # 0.3 adds 6 insults for 4 false flags (precision 0.6, 2% of benign lines); 0.05 would flag 20% of them
@@ -338,7 +338,7 @@ def _real_turns(train, j: int, scores: list[float], n: int = 200):
 
 
 def test_a_verdict_deciding_threshold_also_keeps_within_the_real_turn_budget():
-    train = _training_script()
+    train = _script()
     j, P, Y = _insult_lines()
     n_pos = 20
     P[:14, j], P[14:n_pos, j] = 0.8, 0.35          # 14 clear insults, 6 weaker ones
@@ -359,7 +359,7 @@ def test_a_verdict_deciding_threshold_also_keeps_within_the_real_turn_budget():
 
 
 def test_review_cuts_keep_within_the_real_turn_flag_budget():
-    train = _training_script()
+    train = _script()
     j, P, Y, th = _review_case()
     assert abs(train.tune_review_cuts(P, Y, th, _real_turns(train, j, [0.3] * 4))["hostile_insult"] - 0.3) < 0.011
     # 0.3 would flag 5% of real turns (budget 2%): no review cut is left that adds recall
@@ -397,15 +397,9 @@ def test_real_counsellor_turns_are_known_negatives_only_for_insult_and_unconditi
 def test_tradeoff_prints_the_recall_each_false_reading_budget_buys(capsys):
     """A stand-in model scores every hostile line 0.6 and 3% of the other validation lines 0.6 too, plus 4% of
     the real counsellors' turns: a 2% budget must stay above 0.6 (no recall), a 5% budget reaches all of it."""
-    import importlib.util
-    from pathlib import Path
-
     _shared_data()
     from models.skill_data import own_utterances, real_counsellor_turns
-    spec = importlib.util.spec_from_file_location(
-        "eval_skill_classifier", Path(__file__).resolve().parents[1] / "scripts" / "eval_skill_classifier.py")
-    ev = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ev)
+    ev = _script("eval_skill_classifier")
     j = ALL_SKILLS.index("hostile_insult")
     val = [e for lang in ("en", "zh") for e in own_utterances(lang) if e.split == "val"]
     negatives = [e.text for e in val if not e.labels[j]]
@@ -433,7 +427,7 @@ def test_tradeoff_prints_the_recall_each_false_reading_budget_buys(capsys):
 
 def test_higher_sensitivities_buy_recall_within_their_wider_budgets():
     from simulator.skills import CRITICAL_SKILLS
-    train = _training_script()
+    train = _script()
     j, P, Y = _insult_lines()
     n_pos = 20
     P[:12, j], P[12:16, j], P[16:n_pos, j] = 0.8, 0.4, 0.2   # 12 clear insults, 4 middling, 4 faint
@@ -469,9 +463,7 @@ def test_sensitivity_moves_only_the_cuts_stored_for_it():
 
 
 def test_the_challenge_report_scores_each_verdict_deciding_skill_per_tagger_and_sensitivity(tmp_path, monkeypatch):
-    import importlib.util
     import json
-    from pathlib import Path
 
     from models import skill_data
     rows = [  # written for this test
@@ -483,10 +475,7 @@ def test_the_challenge_report_scores_each_verdict_deciding_skill_per_tagger_and_
          "context": "general", "writer": "T2"}]
     (tmp_path / "challenge_en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     monkeypatch.setattr(skill_data, "DATA_DIR", tmp_path)
-    spec = importlib.util.spec_from_file_location(
-        "eval_skill_classifier", Path(__file__).resolve().parents[1] / "scripts" / "eval_skill_classifier.py")
-    ev = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ev)
+    ev = _script("eval_skill_classifier")
     monkeypatch.setattr(ev, "challenge_lines", skill_data.challenge_lines)
     report = ev.challenge_report(langs=("en",)).splitlines()
     assert report[0].startswith("challenge set en: 3 lines by 2 writers")
@@ -503,9 +492,7 @@ def test_the_challenge_report_scores_each_verdict_deciding_skill_per_tagger_and_
 
 
 def test_the_agreement_report_sets_the_labels_against_blind_annotators_and_the_tagger(tmp_path, monkeypatch):
-    import importlib.util
     import json
-    from pathlib import Path
 
     from models import skill_data
     ids = [f"en-9{n:03d}" for n in range(200)]
@@ -527,10 +514,7 @@ def test_the_agreement_report_sets_the_labels_against_blind_annotators_and_the_t
     assert [ex.text[:8] for ex, _ in study] == ["You're p", "Come on,", "Take all"]
     assert study[1][1] == {"en-A": {"hostile_insult": 1, "judging_blaming": 0, "pressuring": 1},
                            "en-B": {"hostile_insult": 0, "judging_blaming": 0, "pressuring": 1}}
-    spec = importlib.util.spec_from_file_location(
-        "eval_skill_classifier", Path(__file__).resolve().parents[1] / "scripts" / "eval_skill_classifier.py")
-    ev = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ev)
+    ev = _script("eval_skill_classifier")
     monkeypatch.setattr(ev, "agreement_study", skill_data.agreement_study)
     report = ev.agreement_report(langs=("en",)).splitlines()
     assert report[0].startswith("en: 3 validation lines, annotators en-A, en-B")
