@@ -45,6 +45,7 @@ class Example:
     source: str
     split: str           # train | val | test
     weight: float = 1.0
+    id: str = ""         # the line's id, for the project's own labelled files
 
 
 def shared_data_dir() -> Path:
@@ -94,7 +95,7 @@ def own_utterances(lang: str) -> list[Example]:
         row = json.loads(line)
         source = "rendered" if "of" in row else "contrast" if "contrast_of" in row else "own"
         out.append(Example(row["text"], lang, _vec(row["skills"]), np.ones(len(ALL_SKILLS), np.float32),
-                           source, split_of_row(row)))
+                           source, split_of_row(row), id=row["id"]))
     return out
 
 
@@ -126,11 +127,8 @@ def agreement_study(lang: str) -> list[tuple[Example, dict[str, dict[str, int]]]
     came closest to reading as either, and a random sample of the rest) for AGREEMENT_SKILLS, from the label rules
     alone. Returns each line read, in file order, with {annotator: {skill: 0/1}}; evaluation only."""
     path = DATA_DIR / "agreement_val.jsonl"
-    lines = {}
-    for line in (DATA_DIR / f"skill_utterances_{lang}.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            lines[row["id"]] = row
+    examples = own_utterances(lang)
+    val_ids = {ex.id for ex in examples if ex.split == "val"}
     labels: dict[str, dict[str, dict[str, int]]] = {}
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -138,14 +136,11 @@ def agreement_study(lang: str) -> list[tuple[Example, dict[str, dict[str, int]]]
         row = json.loads(line)
         if not row["annotator"].startswith(f"{lang}-"):
             continue
-        if row["id"] not in lines or split_of_row(lines[row["id"]]) != "val":
+        if row["id"] not in val_ids:
             raise ValueError(f"{path.name} line {n}: id {row['id']!r} is not a validation line of "
                              f"skill_utterances_{lang}.jsonl")
         labels.setdefault(row["id"], {})[row["annotator"]] = {s: int(row[s]) for s in AGREEMENT_SKILLS}
-    examples = own_utterances(lang)  # the same rows in the same order
-    if len(examples) != len(lines):
-        raise ValueError(f"skill_utterances_{lang}.jsonl repeats an id (scripts/count_utterances.py names it)")
-    return [(ex, labels[i]) for i, ex in zip(lines, examples) if i in labels]
+    return [(ex, labels[ex.id]) for ex in examples if ex.id in labels]
 
 
 def _question_skill(text: str) -> str | None:
