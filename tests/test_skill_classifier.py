@@ -210,6 +210,36 @@ def test_encode_each_matches_one_pass_per_adapter(model):
     assert enc.encode_each([], adapters).shape == (2, 0, enc.dim)
 
 
+def test_a_saved_head_keeps_its_adapter_rank_and_scale(model, tmp_path):
+    """A head trained with --rank 32 must come back with rank 32 and the same alpha / rank scale: loading it
+    as rank 8 fails on the shapes, and a wrong alpha changes every embedding."""
+    import torch
+    from models.encoder import get_encoder
+    from models.lora import adapter_state, attach
+    from models.skill_classifier import ModelTagger, SkillHead, load_head, save_head
+    enc = get_encoder()
+    model._ready()
+    torch.manual_seed(3)
+    head = SkillHead().eval()
+    with torch.no_grad():
+        probe = attach(enc.model, "rank_probe", rank=32, alpha=64.0)
+        for p in probe:
+            if p.shape[1] == 32:  # B (out x rank) starts at zero: give the adapter an effect
+                torch.nn.init.normal_(p, std=0.02)
+        for p in [*probe, *head.parameters()]:  # heads and adapters are stored in fp16: make that lossless
+            p.copy_(p.half().float())
+    path = tmp_path / "r32.pt"
+    save_head(path, head, np.full(len(ALL_SKILLS), 0.5), {}, adapter_state(enc.model, "rank_probe"),
+              "rank_probe", None, rank=32)
+    _, _, adapter = load_head(path)
+    assert (adapter["rank"], adapter["alpha"]) == (32, 64.0)
+    texts = ["Take all the time you need, I'm listening.", "你先别急，慢慢说。"]
+    with torch.inference_mode():
+        expected = torch.sigmoid(head(torch.from_numpy(enc.encode(texts, adapter="rank_probe")))).numpy()
+    assert not np.allclose(enc.encode(texts, adapter="rank_probe"), enc.encode(texts), atol=1e-3)
+    assert np.allclose(ModelTagger(head_path=path, encoder=enc).probabilities(texts), expected, atol=1e-5)
+
+
 def test_combined_takes_either_taggers_skills():
     class Fixed:
         name = "fixed"
