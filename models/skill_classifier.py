@@ -165,8 +165,9 @@ class ModelTagger:
 
     name = "model"
 
-    def __init__(self, head_path: Path = HEAD_FILE, encoder=None, sensitivity: str = "standard"):
+    def __init__(self, head_path: Path = HEAD_FILE, encoder=None, sensitivity: str = "standard", alone: bool = False):
         self._head_path = head_path
+        self._alone = alone  # the head file's own member only, under its own thresholds (to compare members)
         self.sensitivity = check_sensitivity(sensitivity)
         self._encoder = encoder
         self._head: SkillHead | None = None
@@ -188,7 +189,7 @@ class ModelTagger:
                     head, thresholds, adapter = load_head(self._head_path)
                     self._adapter, self._memory = self._attach(adapter, self._head_path), adapter["memory"]
                     self._members = [(head, self._adapter, self._memory)]
-                    ensemble = adapter["ensemble"]
+                    ensemble = None if self._alone else adapter["ensemble"]
                     if ensemble:  # further members, each with its own adapter and memory
                         for name in ensemble["members"]:
                             m_head, _, m_adapter = load_head(self._head_path.parent / name)

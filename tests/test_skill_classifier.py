@@ -89,6 +89,9 @@ def test_shipped_head_blends_head_and_memory(model):
         members.append(memory.blend(raw, emb))
         assert not np.allclose(members[-1], raw, atol=1e-3)
     assert np.allclose(model.probabilities(texts), np.mean(members, axis=0), atol=1e-5)
+    from models.skill_classifier import ModelTagger  # alone: the head file's own member, not its ensemble
+    alone = ModelTagger(head_path=model._head_path, encoder=get_encoder(), alone=True)
+    assert np.allclose(alone.probabilities(texts), members[0], atol=1e-5) and len(alone._members) == 1
 
 
 def test_an_ensemble_averages_its_members_under_its_own_thresholds(model, tmp_path):
