@@ -12,6 +12,9 @@ _FEEL = (r"(sad|scared|afraid|frightened|terrified|hurt|angry|furious|alone|lone
          r"rejected|humiliated|embarrassed|distressed|at the end of your rope|on edge|torn|humiliating|frightening|terrifying|"
          r"embarrassing|shameful|crushing|devastating|isolating|heartbreaking|lonely|frustrating|upsetting|stressful|infuriating|"
          r"unsettling|worrying|distressing)")
+# After "no wonder you": a feeling or a sign of distress makes it validating ("no wonder you're in bits"), not a jibe.
+_NO_WONDER_OK = (r"(" + _FEEL + r"|in (bits|pieces|tears|a state)|crying|cried|can't (sleep|eat|stop|think)|couldn't (sleep|eat|"
+                 r"stop)|falling apart|shaking|struggling|fed up|sick of|feel|felt|feeling|reeling|rattled|worn out|wiped out)")
 
 PATTERNS: dict[str, list[tuple[str, float]]] = {
     "greeting_identify": [
@@ -74,7 +77,7 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\bi('m| am) (so |really |very |truly )?sorry (you|to hear|for your loss|that|about)", 0.9),
         (r"\bi can (only )?(imagine|understand|see why|see how)|\byou('re| are) not alone\b|\bi('m| am) here (with|for) you", 0.8),
         (r"\b(let it out|cry if you need|go ahead and cry|you can cry)|\bof course you (feel|are|would)|"
-         r"\bcry (as much as|for as long as|all) you (need|want|like)|\bno wonder you\b[^.!?]{0,30}" + _FEEL, 0.85),
+         r"\bcry (as much as|for as long as|all) you (need|want|like)|\bno wonder you\b[^.!?]{0,30}" + _NO_WONDER_OK, 0.85),
     ],
     "affirmation": [
         (r"\b(took|takes|taking) (real |a lot of |great |some )?(courage|strength|bravery|guts)", 0.9),
@@ -213,15 +216,20 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
          r"drama queen|time[- ]?waster|attention[- ]seeker|waste of space|piece of work|snowflake|pathetic|dumbass)s?\b", 0.9),
         (r"\b(shut up|shut your (mouth|face)|screw you|piss off|get lost|f\W?u\W?c\W?k|damn you|go to hell|grow up|get a life|"
          r"see if i care|go (on|ahead)( then)?,? do it|for (heaven's|god's|pete's|crying out loud)( sake)?|can't be bothered)\b", 0.9),
+        # "sick of", "mad at" name a feeling; "you sound / seem / look hopeless" reflects one ("you're hopeless" jeers)
         (r"\byou( really| truly)?('re| are| sound| seem| look| act| acting)( really| so| such| such a| a| an| just| totally| completely|"
-         r" like)* (sick|crazy|insane|nuts|pathetic|ridiculous|a joke|disgusting|stupid|useless|mad|unbelievable|annoying|clueless|"
-         r"dumb|exhausting|a mess|hopeless|impossible|mental|deaf|ungrateful|lazy|spoiled|childish|a child|a baby)\b|"
+         r" like)* (sick(?! (of|with|about)\b)|crazy|insane|nuts|pathetic|ridiculous|a joke|disgusting|stupid|useless|"
+         r"mad(?! (at|about|with|that)\b)|unbelievable|annoying|clueless|"
+         r"dumb|exhausting|a mess|impossible|mental|deaf|ungrateful|lazy|spoiled|childish|a child|a baby)\b|"
+         r"\byou( really| truly)?('re| are| act| acting)( really| so| such| just| totally| completely)* hopeless\b|"
          r"\bare you (crazy|insane|nuts|stupid|mad|sick|deaf|dumb|mentally)\b|\bwhat a joke\b", 0.9),
         (r"\bwhat('s| is) wrong with you\b|\bare you (kidding|joking|serious)( me)?\s*\?|\bsick in the head\b|\bwaste of (my )?time|"
-         r"\bno wonder (nobody|no one)\b|\bno wonder (your|you)\b(?![^.!?]{0,30}" + _FEEL + r")|\bif you really wanted to\b|\b(losing|lost) my patience\b|\b(had|have had) "
+         r"\bno wonder (nobody|no one)\b|\bno wonder (your|you)\b(?![^.!?]{0,30}" + _NO_WONDER_OK + r")|\bif you really wanted to\b|\b(losing|lost) my patience\b|\b(had|have had) "
          r"enough of (you|your|this)\b|\bdo you think this is funny\b|\b(sob story|rubbish|waterworks|whining)\b|"
          r"\b(so|how) (dumb|stupid|pathetic|ridiculous|embarrassing)\b|\bwhat an? (embarrassing|stupid|ridiculous|pathetic)\b", 0.85),
-        (r"^\W*ugh\b|\bgive me a break\b|\bseriously\?|\b(ha ?){3,}|\byou again\?|\boh great\b|\bboring\b", 0.65),
+        # a bare "ugh" sighs at the caller; "ugh, that's awful" sighs with them
+        (r"^\W*ugh\b(?!\W*(that('s| is| was| sounds| must)|how (awful|horrible|terrible|rough|hard|painful|unfair|cruel|"
+         r"scary)|what an? (awful|horrible|terrible|rotten|cruel|nightmare)|i'm (so |really )?sorry|sorry)\b)|\bgive me a break\b|\bseriously\?|\b(ha ?){3,}|\byou again\?|\boh great\b|\bboring\b", 0.65),
         # contempt worded as a jibe, a sneer or a brush-off (the contempt rule in models/data/README.md)
         (r"\b(so|being) dramatic\b|\bdrama (llama|queen)|\bstop this drama\b|\b(haven't|have not) got all (day|night)\b|"
          r"\bdon't have all (day|night)\b|\b(don't|do not) have time for (this|you|drama)\b|\bwast(e|ing) (my|our|the) (time|line)\b|"

@@ -21,12 +21,17 @@ _ZH_DENIAL = re.compile(r"我(们)?(可|也|并|真|从来|一点)?(都|也)?(�
                         r"(觉得|认为|是说|说过?|嫌|怪|想说)")
 
 # Reported words: an insult someone else used, or the caller used about themselves, quoted or reported back
-# ("your dad calling you a waste of space", "you said you feel pathetic", "同学都叫你“神经病”").
+# ("your dad calling you a waste of space", "you said you feel pathetic", "同学都叫你“神经病”"), or the caller's fear of
+# being seen so ("你怕丢人", "被人当成神经病").
 _EN_REPORTED = re.compile(
     r"\b(call(s|ed|ing)? (you|yourself|him|her|them)|being called|get(ting)? called|"
     r"(you|he|she|they|people|everyone) (said|say|says|keep saying|told you) (that )?(you|you're|you are|you were|"
-    r"you feel|you felt|you're just)|call(s|ed|ing)? you names)\b", re.I)
-_ZH_REPORTED = re.compile(r"(?<!我)(说|叫|骂|喊|称|笑话)(你|自己|他|她|孩子)|被.{0,8}(说成|叫成|骂成|说|叫|骂)|说成|骂成|"
+    r"you feel|you felt|you're just)|call(s|ed|ing)? you names|"
+    # how people in general feel, said to normalise ("lots of people feel like an idiot ringing us")
+    r"(people|callers|everyone|everybody|anyone|anybody|many|most|others|folks)\b[^.!?]{0,20}\b(feel|feels|felt) "
+    r"(like|a bit like))\b", re.I)
+_ZH_REPORTED = re.compile(r"(?<!我)(说|叫|骂|喊|称|笑话|笑|嘲笑|嫌)(你|自己|他|她|孩子)|被.{0,8}(说成|叫成|骂成|说|叫|骂|当成|看成|当作)|"
+                          r"说成|骂成|(?<!我)(?<!我是)(怕|担心|害怕|生怕)|"
                           r"(?<![我不])觉得(?!你)")  # "觉得这种事说出来挺丢人" names the caller's feeling
 _QUOTED = re.compile(r'"[^"]*"|「[^」]*」|『[^』]*』|(?<!\w)\'[^\']+\'(?!\w)')
 

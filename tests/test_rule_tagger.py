@@ -411,6 +411,44 @@ def test_contempt_cases(text, lang, must, must_not):
     _check(text, lang, must, must_not)
 
 
+# A reflection of the caller's feelings or fears that happens to hold an insult word is no insult ("you sound
+# hopeless", "sick of", "mad at", "no wonder you're in bits", "你怕丢人", "被人当成神经病", "想过去死" in a suicide
+# question); the same words aimed at the caller still are. Written for these rules, not taken from any data set.
+REFLECTED = [
+    ("You sound so hopeless tonight.", "en", set(), {"hostile_insult"}),
+    ("You seem completely hopeless about the new job.", "en", set(), {"hostile_insult"}),
+    ("You're sick of being the one who holds it together.", "en", set(), {"hostile_insult"}),
+    ("You're mad at your sister, and that's fair.", "en", set(), {"hostile_insult"}),
+    ("Ugh, that sounds miserable.", "en", set(), {"hostile_insult"}),
+    ("Ugh, I'm so sorry that happened.", "en", set(), {"hostile_insult"}),
+    ("No wonder you're in pieces after a week like that.", "en", set(), {"hostile_insult"}),
+    ("Plenty of callers feel like a nuisance the first time; lots of people feel like an idiot ringing.", "en",
+     set(), {"hostile_insult"}),
+    ("You're hopeless, you know that?", "en", {"hostile_insult"}, set()),
+    ("You're sick in the head.", "en", {"hostile_insult"}, set()),
+    ("Ugh, this again?", "en", {"hostile_insult"}, set()),
+    ("No wonder nobody calls you back.", "en", {"hostile_insult"}, set()),
+    ("你是不是一直在想活着没意思，甚至想过去死？", "zh", {"suicide_inquiry"}, {"hostile_insult"}),
+    ("你肯定烦死了吧，被催了一整天。", "zh", set(), {"hostile_insult"}),
+    ("你受够了你妈天天唠叨。", "zh", set(), {"hostile_insult"}),
+    ("你担心同事觉得你蠢，所以一直不敢问。", "zh", set(), {"hostile_insult"}),
+    ("你怕丢人，这些事从来没跟家里说过。", "zh", set(), {"hostile_insult"}),
+    ("同学笑你是爱哭鬼，那段时间你一定很孤单。", "zh", set(), {"hostile_insult"}),
+    ("被人当成疯子看，换谁都会难受。", "zh", set(), {"hostile_insult"}),
+    ("难怪你这几天老是哭。", "zh", set(), {"hostile_insult"}),
+    ("你现在心里一团糟，这很正常。", "zh", set(), {"hostile_insult"}),
+    ("你去死吧。", "zh", {"hostile_insult"}, set()),
+    ("我受够你们这种电话了。", "zh", {"hostile_insult"}, set()),
+    ("烦死了，说重点！", "zh", {"hostile_insult"}, set()),
+    ("难怪你老公不要你。", "zh", {"hostile_insult"}, set()),
+]
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", REFLECTED)
+def test_reflected_feelings_are_no_insult(text, lang, must, must_not):
+    _check(text, lang, must, must_not)
+
+
 # Pressure is a demand on the caller. What the trainee does at once, the consequence of a piece of advice, or
 # "I'll wait for you" is none; impatience at waiting still is, and it must not read as patience.
 PRESSURE = [
