@@ -225,7 +225,7 @@ PATTERNS: dict[str, list[tuple[str, float]]] = {
          r"\bare you (crazy|insane|nuts|stupid|mad|sick|deaf|dumb|mentally)\b|\bwhat a joke\b", 0.9),
         (r"\bwhat('s| is) wrong with you\b|\bare you (kidding|joking|serious)( me)?\s*\?|\bsick in the head\b|\bwaste of (my )?time|"
          r"\bno wonder (nobody|no one)\b|\bno wonder (your|you)\b(?![^.!?]{0,30}" + _NO_WONDER_OK + r")|\bif you really wanted to\b|\b(losing|lost) my patience\b|\b(had|have had) "
-         r"enough of (you|your|this)\b|\bdo you think this is funny\b|\b(sob story|rubbish|waterworks|whining)\b|"
+         r"enough of (you|your|this)\b|\bdo you think this is funny\b|\b(sob story|waterworks|whining)\b|\b(what|such|talking|talk|load of|pile of) (utter |complete |absolute )?rubbish\b|"
          r"\b(so|how) (dumb|stupid|pathetic|ridiculous|embarrassing)\b|\bwhat an? (embarrassing|stupid|ridiculous|pathetic)\b", 0.85),
         # a bare "ugh" sighs at the caller; "ugh, that's awful" sighs with them
         (r"^\W*ugh\b(?!\W*(that('s| is| was| sounds| must)|how (awful|horrible|terrible|rough|hard|painful|unfair|cruel|"

@@ -18,7 +18,8 @@ _ZH_NEGATION = re.compile(r"不|没|别|无|非|未|勿|绝不|从不|从没")
 # A first-person denial frames a longer stretch: "我没觉得你在捣乱", "我可不是说你矫情", "我从来没嫌你烦".
 # (Second person stays out: "你不觉得丢人吗" is a jibe, not a denial.)
 _ZH_DENIAL = re.compile(r"我(们)?(可|也|并|真|从来|一点)?(都|也)?(不|没|没有|从不|从没|从来没)(有)?"
-                        r"(觉得|认为|是说|说过?|嫌|怪|想说)")
+                        r"(觉得|认为|是说|说过?|嫌|怪|想说)|"
+                        r"(没人|没有人|谁(都|也)不|不会有人)(会)?(觉得|认为|说|嫌|笑话?|怪)")  # "没人会觉得你矫情"
 
 # Reported words: an insult someone else used, or the caller used about themselves, quoted or reported back
 # ("your dad calling you a waste of space", "you said you feel pathetic", "同学都叫你“神经病”"), or the caller's fear of
@@ -27,11 +28,18 @@ _EN_REPORTED = re.compile(
     r"\b(call(s|ed|ing)? (you|yourself|him|her|them)|being called|get(ting)? called|"
     r"(you|he|she|they|people|everyone) (said|say|says|keep saying|told you) (that )?(you|you're|you are|you were|"
     r"you feel|you felt|you're just)|call(s|ed|ing)? you names|"
+    r"(?<!\bi )(?<!\bwe )\b(yell(s|ed)?|shout(s|ed)?|scream(s|ed)?|wrote|writes|text(s|ed)?|post(s|ed)?) (at you )?(that )?you|"
+    # the caller's own view of themselves, or their fear of how others will see them
+    r"\byou (feel|felt)\b|\byou('re| are) feeling\b|\bpart of you (thinks|feels|believes|says)\b|"
+    r"(?<!\bdo )(?<!\bdid )\byou (think|thinks|thought|believe|believes|believed) (that )?(you're|you are|you were|"
+    r"yourself)\b|"
+    r"\b(?!i\b|we\b)\w+('ll| will| would| might| may| could| are going to| is going to) (think|say|see|call|judge)\b|"
+    r"(?<!\bi'm )(?<!\bi am )(?<!\bi was )\bthinking (you're|you are|you were|of you as)\b|"
     # how people in general feel, said to normalise ("lots of people feel like an idiot ringing us")
     r"(people|callers|everyone|everybody|anyone|anybody|many|most|others|folks)\b[^.!?]{0,20}\b(feel|feels|felt) "
     r"(like|a bit like))\b", re.I)
 _ZH_REPORTED = re.compile(r"(?<!我)(说|叫|骂|喊|称|笑话|笑|嘲笑|嫌)(你|自己|他|她|孩子)|被.{0,8}(说成|叫成|骂成|说|叫|骂|当成|看成|当作)|"
-                          r"说成|骂成|(?<!我)(?<!我是)(怕|担心|害怕|生怕)|"
+                          r"说成|骂成|(?<!我)(?<!我是)(怕|担心|害怕|生怕)|(?<!我)(会|要|就)(觉得|说|嫌|笑话?|看不起)你|"
                           r"(?<![我不])觉得(?!你)")  # "觉得这种事说出来挺丢人" names the caller's feeling
 _QUOTED = re.compile(r'"[^"]*"|「[^」]*」|『[^』]*』|(?<!\w)\'[^\']+\'(?!\w)')
 
