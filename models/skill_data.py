@@ -118,6 +118,40 @@ def challenge_lines(lang: str) -> list[Example]:
     return out
 
 
+REFLECTION_KINDS = ("quoted", "self_talk", "fear_of_judgement", "feeling_words", "no_wonder", "normalising", "sigh_with",
+                    "suicide_question", "negation", "contempt")
+
+
+def reflection_lines(lang: str, split: str | None = None) -> list[tuple[Example, str]]:
+    """The reflection stress set (models/data/reflections_{lang}.jsonl): counsellor turns that reflect or validate
+    a caller's feelings in words an insult detector may take for contempt (quoted insults, the caller's self-talk,
+    fears of being judged, "no wonder you …", direct suicide questions …), and turns of real contempt worded close
+    to them (kind "contempt"). Labelled for hostile_insult only; `split` "dev" (read while mending the rules) or
+    "test" (never read). Returns (example, kind) pairs; evaluation only. A malformed row names file, line and field."""
+    path = DATA_DIR / f"reflections_{lang}.jsonl"
+    mask = np.zeros(len(ALL_SKILLS), np.float32)
+    mask[SKILL_INDEX["hostile_insult"]] = 1.0
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path.name} line {n}: not JSON ({exc.msg})") from None
+        for field, ok in (("text", lambda v: isinstance(v, str) and v.strip()), ("hostile", lambda v: isinstance(v, bool)),
+                          ("kind", lambda v: v in REFLECTION_KINDS), ("split", lambda v: v in ("dev", "test")),
+                          ("id", lambda v: isinstance(v, str) and v)):
+            if not ok(row.get(field)):
+                raise ValueError(f"{path.name} line {n}: field {field!r} is missing or invalid ({row.get(field)!r})")
+        if (row["kind"] == "contempt") != row["hostile"]:
+            raise ValueError(f"{path.name} line {n}: kind {row['kind']!r} does not match hostile={row['hostile']}")
+        if split is None or row["split"] == split:
+            out.append((Example(row["text"], lang, _vec(["hostile_insult"] if row["hostile"] else []), mask.copy(),
+                                "reflections", row["split"], id=row["id"]), row["kind"]))
+    return out
+
+
 AGREEMENT_SKILLS = ("hostile_insult", "judging_blaming", "pressuring")
 
 

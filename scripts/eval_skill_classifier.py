@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
 from models.skill_classifier import HEAD_FILE, CombinedTagger, ModelTagger  # noqa: E402
 from models.skill_data import (  # noqa: E402
-    AGREEMENT_SKILLS, CHALLENGE_SKILLS, agreement_study, challenge_lines, own_utterances, real_counsellor_turns)
+    AGREEMENT_SKILLS, CHALLENGE_SKILLS, REFLECTION_KINDS, agreement_study, challenge_lines, own_utterances,
+    real_counsellor_turns, reflection_lines)
 from simulator.conditions import REVIEW  # noqa: E402
 from simulator.rule_tagger import RuleTagger  # noqa: E402
 from simulator.skills import ALL_SKILLS, CRITICAL_SKILLS  # noqa: E402
@@ -57,11 +58,17 @@ def main() -> None:
                     help="only print the second-opinion study (models/data/agreement_val.jsonl): how far blind "
                          "annotators agree with the validation labels of hostile_insult, judging_blaming and "
                          "pressuring, and the combined tagger's recall on the lines they confirm and dispute")
+    ap.add_argument("--reflections", action="store_true",
+                    help="only score hostile_insult on the reflection stress set (models/data/reflections_*.jsonl): "
+                         "how often a reflection of the caller's feelings reads as contempt, and how much real contempt "
+                         "worded like one is found, per tagger and sensitivity, on its dev and test halves")
     args = ap.parse_args()
     if args.challenge:
         return print(challenge_report(args.head))
     if args.agreement:
         return print(agreement_report(args.head, args.sensitivity))
+    if args.reflections:
+        return print(reflection_report(args.head))
     model = ModelTagger(head_path=args.head, sensitivity=args.sensitivity)
     if args.tradeoff:
         return tradeoff(model, args.split, args.real_turns or 600)
@@ -139,6 +146,40 @@ def challenge_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "zh
         out.append("cell: recall (recall counting uncertain readings) f<share of the lines without the skill read as "
                    "having it>\n")
     return "\n".join(out)
+
+
+def reflection_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "zh")) -> str:
+    """Per language, half and tagger: the share of reflection lines (no contempt) read as hostile_insult (counted; in
+    brackets flagged as uncertain or counted), and the share of the contempt lines read (likewise); then, for the
+    combined tagger at standard on the test half, the false readings per kind of reflection."""
+    j = ALL_SKILLS.index("hostile_insult")
+    rules = RuleTagger()
+    runs = [("rules", "-", rules)]
+    for level in SENSITIVITIES:
+        model = ModelTagger(head_path=head, sensitivity=level)
+        runs += [("model", level, model), ("combined", level, CombinedTagger(model=model, rules=rules))]
+    out = []
+    for lang in langs:
+        rows = reflection_lines(lang)
+        for half in ("dev", "test"):
+            part = [(e, kind) for e, kind in rows if e.split == half]
+            texts = [e.text for e, _ in part]
+            hostile = np.array([bool(e.labels[j]) for e, _ in part])
+            out.append(f"reflection stress set {lang}, {half} half ({'read while mending the rules' if half == 'dev' else 'never read'}): "
+                       f"{int((~hostile).sum())} reflections, {int(hostile.sum())} contempt lines")
+            for name, level, tagger in runs:
+                counted, flagged = predict(tagger, texts, lang)
+                c, f = counted[:, j].astype(bool), flagged[:, j].astype(bool)
+                out.append(f"  {name:9s} {level:8s} reflections read as contempt {c[~hostile].mean():6.1%} "
+                           f"({f[~hostile].mean():6.1%})   contempt found {c[hostile].mean():.2f} ({f[hostile].mean():.2f})")
+                if half == "test" and name == "combined" and level == "standard":
+                    kinds = [k for _, k in part]
+                    per = {k: f"{int(sum(ci for ci, kk in zip(c, kinds) if kk == k))}/{kinds.count(k)}"
+                           for k in REFLECTION_KINDS if k != "contempt" and k in kinds}
+                    combined_kinds = ", ".join(f"{k} {v}" for k, v in per.items())
+            out.append(f"  combined, standard, test half, reflections read as contempt per kind: {combined_kinds}" if half == "test" else "")
+        out.append("")
+    return "\n".join(x for x in out if x is not None)
 
 
 def kappa(a: np.ndarray, b: np.ndarray) -> float:

@@ -231,3 +231,36 @@ def test_the_agreement_study_reads_every_hostile_or_pressuring_validation_line_t
     assert len(study) > len(harmful)  # harmless lines too, so the kappas mean something
     assert all(sorted(labels) == [f"{lang}-A", f"{lang}-B"] and all(set(m) == set(AGREEMENT_SKILLS)
                for m in labels.values()) for _, labels in study)
+
+
+def test_reflection_stress_set_is_whole_and_split():
+    from models import skill_data
+    from models.skill_data import REFLECTION_KINDS, reflection_lines
+    for lang in ("en", "zh"):
+        rows = reflection_lines(lang)
+        kinds = [k for _, k in rows]
+        assert len(rows) >= 150 and set(kinds) == set(REFLECTION_KINDS)
+        assert kinds.count("contempt") >= 30
+        for half in ("dev", "test"):  # both halves hold every kind
+            assert {k for e, k in rows if e.split == half} == set(REFLECTION_KINDS)
+        texts = [e.text for e, _ in rows]
+        assert len(set(texts)) == len(texts) and len({e.id for e, _ in rows}) == len(rows)
+        own = {e.text for e in skill_data.own_utterances(lang)}
+        assert not own & set(texts), "a stress line is also a training / validation / test line"
+
+
+@pytest.mark.parametrize("line,problem", [
+    ('{"id": "rf-en-1", "text": "x", "hostile": "no", "kind": "quoted", "split": "dev"}', "field 'hostile'"),
+    ('{"id": "rf-en-1", "text": "x", "hostile": false, "kind": "sarcasm", "split": "dev"}', "field 'kind'"),
+    ('{"id": "rf-en-1", "text": "x", "hostile": true, "kind": "quoted", "split": "dev"}', "does not match"),
+    ('{"id": "rf-en-1", "text": "x", "hostile": false, "kind": "quoted", "split": "train"}', "field 'split'"),
+    ('{"id": "rf-en-1", "text": "  ", "hostile": false, "kind": "quoted", "split": "dev"}', "field 'text'"),
+    ('{"id": "rf-en-1", "text": "x"', "not JSON"),
+])
+def test_a_malformed_reflection_row_names_file_line_and_field(tmp_path, monkeypatch, line, problem):
+    from models import skill_data
+    good = '{"id": "rf-en-0", "text": "You sound worn out.", "hostile": false, "kind": "feeling_words", "split": "test"}'
+    (tmp_path / "reflections_en.jsonl").write_text(good + "\n" + line + "\n", encoding="utf-8")
+    monkeypatch.setattr(skill_data, "DATA_DIR", tmp_path)
+    with pytest.raises(ValueError, match=rf"reflections_en.jsonl line 2: .*{problem}"):
+        skill_data.reflection_lines("en")
