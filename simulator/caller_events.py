@@ -24,6 +24,13 @@ _EN = {
         (r"\bcan'?t (go on|take (it|this|any more|anymore)|do this any ?more|keep going|see (a|any) (way|future|point))", 1.0),
         (r"\b(never|won't ever) get better\b|\btired of (living|everything|fighting|it all|trying)|\b(i'?m|i am) (a )?burden\b|"
          r"\b(trapped|stuck forever)\b|\bcan'?t see (any|a) way\b|\bnothing (left|matters)\b|\bno one (cares|would care)", 0.9),
+        # a passive wish not to be (C-SSRS screener question 1 asks about exactly this): "I wish I could just
+        # disappear", "stop existing", "go where she went", "nobody would notice if I was gone"
+        (r"\b(wish|wished|wishes|want|wants|wanted|wanna|would like) (that )?(i )?(could |to )?(just )?((disappear|vanish)"
+         r"(?! (into|to|from|for (a|the) (bit|day|weekend|night|few|week)))|fade away|stop existing|"
+         r"not exist|cease to exist|go wherever (she|he|they) went|be with (her|him|them) again)\b|"
+         r"\b(nobody|no one|no-one) would (even )?(notice|care|miss me) if i (was|were|wasn't|weren't|disappeared|vanished|"
+         r"was gone|were gone)", 0.9),
     ],
     "disclosed_ideation": [
         (r"\b(don'?t|do not|no longer|never) (really )?want to (live|be alive|be here|go on|exist|wake up|carry on)\b|"
@@ -95,6 +102,9 @@ _ZH = {
     "hopelessness": [
         (r"没(有)?(希望|意义|意思|盼头|出路|用了)|撑不下去|坚持不下去|熬不下去|活着(有)?什么意思|活着(没|一点)|看不到(希望|未来|出路|头)|"
          r"绝望|无所谓了|一切都完了|拖累|(是|成了)(个|大家的)?负担|(什么|怎么)都(没用|不会好)|好不了了|不会好起来", 1.0),
+        # a passive wish not to be: "真想就这么消失了算了", "想人间蒸发", "想跟她一起走"
+        (r"(想|希望|但愿|巴不得|恨不得)[^。！？，]{0,6}(消失|人间蒸发|不存在|从世界上)|(跟|随)(她|他|妈|爸|我妈|我爸)[^。！？，]{0,3}(一起)?走了?算了|"
+         r"(我)?(消失|不在)了(也)?(都)?没人(会)?(发现|在乎|注意|知道)", 0.9),
     ],
     "disclosed_ideation": [
         (r"不想(再)?活|活不下去|不(想|愿意?)(再)?(继续)?活(下去|着)|(不想|不要|别|不用)(再)?醒(来|过来)", 1.0),
