@@ -113,15 +113,21 @@ def main() -> None:
     print("\n".join(summary))
 
 
-def challenge_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "zh")) -> str:
-    """Per language, tagger and sensitivity: each verdict-deciding skill's recall on the challenge lines that carry
-    it (counted; in brackets counting uncertain readings, which go to a supervisor) and the share of the lines
-    without it that read as having it (counted). The rules do not depend on the sensitivity."""
+def every_tagger(head: Path = HEAD_FILE) -> list[tuple[str, str, object]]:
+    """(name, sensitivity, tagger): the rules, then the model and the combined tagger at every sensitivity."""
     rules = RuleTagger()
     runs = [("rules", "-", rules)]
     for level in SENSITIVITIES:
         model = ModelTagger(head_path=head, sensitivity=level)
         runs += [("model", level, model), ("combined", level, CombinedTagger(model=model, rules=rules))]
+    return runs
+
+
+def challenge_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "zh")) -> str:
+    """Per language, tagger and sensitivity: each verdict-deciding skill's recall on the challenge lines that carry
+    it (counted; in brackets counting uncertain readings, which go to a supervisor) and the share of the lines
+    without it that read as having it (counted). The rules do not depend on the sensitivity."""
+    runs = every_tagger(head)
     out = []
     for lang in langs:
         exs = challenge_lines(lang)
@@ -153,11 +159,7 @@ def reflection_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "z
     brackets flagged as uncertain or counted), and the share of the contempt lines read (likewise); then, for the
     combined tagger at standard on the test half, the false readings per kind of reflection."""
     j = ALL_SKILLS.index("hostile_insult")
-    rules = RuleTagger()
-    runs = [("rules", "-", rules)]
-    for level in SENSITIVITIES:
-        model = ModelTagger(head_path=head, sensitivity=level)
-        runs += [("model", level, model), ("combined", level, CombinedTagger(model=model, rules=rules))]
+    runs = every_tagger(head)
     out = []
     for lang in langs:
         rows = reflection_lines(lang)
@@ -167,6 +169,7 @@ def reflection_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "z
             hostile = np.array([bool(e.labels[j]) for e, _ in part])
             out.append(f"reflection stress set {lang}, {half} half ({'read while mending the rules' if half == 'dev' else 'never read'}): "
                        f"{int((~hostile).sum())} reflections, {int(hostile.sum())} contempt lines")
+            per_kind = ""
             for name, level, tagger in runs:
                 counted, flagged = predict(tagger, texts, lang)
                 c, f = counted[:, j].astype(bool), flagged[:, j].astype(bool)
@@ -174,12 +177,12 @@ def reflection_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "z
                            f"({f[~hostile].mean():6.1%})   contempt found {c[hostile].mean():.2f} ({f[hostile].mean():.2f})")
                 if half == "test" and name == "combined" and level == "standard":
                     kinds = [k for _, k in part]
-                    per = {k: f"{int(sum(ci for ci, kk in zip(c, kinds) if kk == k))}/{kinds.count(k)}"
-                           for k in REFLECTION_KINDS if k != "contempt" and k in kinds}
-                    combined_kinds = ", ".join(f"{k} {v}" for k, v in per.items())
-            out.append(f"  combined, standard, test half, reflections read as contempt per kind: {combined_kinds}" if half == "test" else "")
+                    per_kind = ", ".join(f"{k} {int(sum(ci for ci, kk in zip(c, kinds) if kk == k))}/{kinds.count(k)}"
+                                         for k in REFLECTION_KINDS if k != "contempt" and k in kinds)
+            if per_kind:
+                out.append(f"  combined, standard, test half, reflections read as contempt per kind: {per_kind}")
         out.append("")
-    return "\n".join(x for x in out if x is not None)
+    return "\n".join(out)
 
 
 def kappa(a: np.ndarray, b: np.ndarray) -> float:

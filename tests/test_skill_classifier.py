@@ -560,3 +560,34 @@ def test_the_agreement_report_sets_the_labels_against_blind_annotators_and_the_t
     (tmp_path / "agreement_val.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(ValueError, match=rf"agreement_val.jsonl line 7: id '{train}' is not a validation line"):
         skill_data.agreement_study("en")
+
+
+def test_the_reflection_report_counts_false_contempt_per_half_and_kind(tmp_path, monkeypatch):
+    import json
+
+    from models import skill_data
+    rows = [  # written for this test; the fixed tagger below reads contempt wherever "idiot" appears
+        ("rf-en-000", "So your brother called you an idiot at dinner, that must have hurt.", False, "quoted", "test"),
+        ("rf-en-001", "You sound so tired of all of it.", False, "feeling_words", "test"),
+        ("rf-en-002", "What an idiot move, honestly.", True, "contempt", "test"),
+        ("rf-en-003", "Aw, poor you, must be hard being you.", True, "contempt", "test"),
+        ("rf-en-004", "Lots of callers feel like an idiot at first.", False, "normalising", "dev"),
+        ("rf-en-005", "Oh sure, cry me a river.", True, "contempt", "dev")]
+    (tmp_path / "reflections_en.jsonl").write_text("".join(json.dumps(
+        {"id": i, "text": t, "hostile": h, "kind": k, "split": s}) + "\n" for i, t, h, k, s in rows))
+    monkeypatch.setattr(skill_data, "DATA_DIR", tmp_path)
+    ev = _script("eval_skill_classifier")
+    monkeypatch.setattr(ev, "reflection_lines", skill_data.reflection_lines)
+
+    class Idiot:
+        def tag(self, texts, context=None):
+            return [{"hostile_insult": 0.9} if "idiot" in t else {} for t in texts]
+
+    monkeypatch.setattr(ev, "every_tagger", lambda head: [("combined", "standard", Idiot())])
+    report = ev.reflection_report(langs=("en",)).splitlines()
+    dev, test = report.index(next(r for r in report if "dev half" in r)), report.index(
+        next(r for r in report if "test half" in r))
+    assert "1 reflections, 1 contempt lines" in report[dev] and "2 reflections, 2 contempt lines" in report[test]
+    assert "read as contempt 100.0%" in report[dev + 1] and "contempt found 0.00" in report[dev + 1]
+    assert "read as contempt  50.0%" in report[test + 1] and "contempt found 0.50" in report[test + 1]
+    assert report[test + 2].endswith("per kind: quoted 1/1, feeling_words 0/1")
