@@ -167,7 +167,8 @@ class ModelTagger:
 
     def __init__(self, head_path: Path = HEAD_FILE, encoder=None, sensitivity: str = "standard", alone: bool = False):
         self._head_path = head_path
-        self._alone = alone  # the head file's own member only, under its own thresholds (to compare members)
+        self._alone = alone  # the head file's own member only (to compare members' probabilities; an ensemble file's
+        # sensitivity and review cuts in its metadata are the ensemble's)
         self.sensitivity = check_sensitivity(sensitivity)
         self._encoder = encoder
         self._head: SkillHead | None = None

@@ -59,11 +59,9 @@ def member_probs(path: Path, texts: list[str], real_texts: list[str], cache: Pat
 
 def score(train, P: np.ndarray, Y: np.ndarray, langs: np.ndarray, real) -> dict:
     """Tune the ensemble's thresholds as the shipped rule does; recall per language at standard and high."""
+    from models.skill_classifier import sensitivity_thresholds
     th = train.tune_thresholds(P, Y, real)
-    high = train.tune_sensitivities(P, Y, th, real)["high"]
-    th_high = th.copy()
-    for skill, cut in high.items():
-        th_high[ALL_SKILLS.index(skill)] = cut
+    th_high = sensitivity_thresholds(th, {"sensitivity_thresholds": train.tune_sensitivities(P, Y, th, real)}, "high")
     out = {"macro": {}, "standard": {}, "high": {}}
     for lang in ("en", "zh"):
         rows = langs == lang

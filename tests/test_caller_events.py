@@ -87,7 +87,23 @@ HELDOUT = [
 ]
 
 
-@pytest.mark.parametrize("text,lang,must,must_not", DEV + HELDOUT)
+# A passive wish not to be counts as hopelessness: the counsellor should then ask about suicide directly.
+PASSIVE_WISH = [
+    ("Honestly some days I wish I could just vanish and not have to deal with any of it.", "en", {"hopelessness"}, set()),
+    ("I want to stop existing for a while, you know?", "en", {"hopelessness"}, set()),
+    ("Part of me wants to go wherever he went.", "en", {"hopelessness"}, set()),
+    ("If I was gone tomorrow, nobody would even notice if I disappeared.", "en", {"hopelessness"}, set()),
+    ("I just want to disappear into my room and sleep all weekend.", "en", set(), {"hopelessness"}),
+    ("I'd like to go to the seaside this weekend.", "en", set(), {"hopelessness"}),
+    ("有时候真想就这么人间蒸发了，谁也别来找我。", "zh", {"hopelessness"}, set()),
+    ("我就想从这个世界上消失。", "zh", {"hopelessness"}, set()),
+    ("我妈走了以后，我真想跟她一起走了算了。", "zh", {"hopelessness"}, set()),
+    ("我消失了也没人会发现吧。", "zh", {"hopelessness"}, set()),
+    ("我想去外地散散心。", "zh", set(), {"hopelessness"}),
+]
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", DEV + HELDOUT + PASSIVE_WISH)
 def test_cases(text, lang, must, must_not):
     found = DETECTOR.detect(text, lang)
     assert must <= found, f"missing {must - found} in {found} for {text!r}"
@@ -135,28 +151,6 @@ VARIANTS = [
     ("I've put them in the kitchen cupboard.", "en", {"agreed_safety_plan"}, set()),
     ("我已经把刀交给室友了。", "zh", {"agreed_safety_plan"}, set()),
 ]
-
-
-# A passive wish not to be counts as hopelessness: the counsellor should then ask about suicide directly.
-PASSIVE_WISH = [
-    ("Honestly some days I wish I could just vanish and not have to deal with any of it.", "en", {"hopelessness"}, set()),
-    ("I want to stop existing for a while, you know?", "en", {"hopelessness"}, set()),
-    ("Part of me wants to go wherever he went.", "en", {"hopelessness"}, set()),
-    ("If I was gone tomorrow, nobody would even notice if I disappeared.", "en", {"hopelessness"}, set()),
-    ("I just want to disappear into my room and sleep all weekend.", "en", set(), {"hopelessness"}),
-    ("I'd like to go to the seaside this weekend.", "en", set(), {"hopelessness"}),
-    ("有时候真想就这么人间蒸发了，谁也别来找我。", "zh", {"hopelessness"}, set()),
-    ("我就想从这个世界上消失。", "zh", {"hopelessness"}, set()),
-    ("我妈走了以后，我真想跟她一起走了算了。", "zh", {"hopelessness"}, set()),
-    ("我消失了也没人会发现吧。", "zh", {"hopelessness"}, set()),
-    ("我想去外地散散心。", "zh", set(), {"hopelessness"}),
-]
-
-
-@pytest.mark.parametrize("text,lang,must,must_not", PASSIVE_WISH)
-def test_a_passive_wish_not_to_be_is_hopelessness(text, lang, must, must_not):
-    got = DETECTOR.detect(text, lang)
-    assert must <= got and not (must_not & got), got
 
 
 @pytest.mark.parametrize("text,lang,must,must_not", REPORTED + VARIANTS)

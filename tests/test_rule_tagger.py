@@ -406,11 +406,6 @@ CONTEMPT = [
 ]
 
 
-@pytest.mark.parametrize("text,lang,must,must_not", CONTEMPT)
-def test_contempt_cases(text, lang, must, must_not):
-    _check(text, lang, must, must_not)
-
-
 # A reflection of the caller's feelings or fears that happens to hold an insult word is no insult ("you sound
 # hopeless", "sick of", "mad at", "no wonder you're in bits", "你怕丢人", "被人当成神经病", "想过去死" in a suicide
 # question); the same words aimed at the caller still are. Written for these rules, not taken from any data set.
@@ -444,8 +439,8 @@ REFLECTED = [
 ]
 
 
-@pytest.mark.parametrize("text,lang,must,must_not", REFLECTED)
-def test_reflected_feelings_are_no_insult(text, lang, must, must_not):
+@pytest.mark.parametrize("text,lang,must,must_not", CONTEMPT + REFLECTED)
+def test_contempt_cases(text, lang, must, must_not):
     _check(text, lang, must, must_not)
 
 
