@@ -6,10 +6,11 @@ import numpy as np
 from simulator.skills import ALL_SKILLS
 
 
-def per_skill(pred: np.ndarray, gold: np.ndarray) -> dict[str, dict[str, float]]:
-    """Precision, recall, F1 and support per skill (pred and gold are 0/1 arrays [n, skills])."""
+def per_skill(pred: np.ndarray, gold: np.ndarray, names=ALL_SKILLS) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support per skill (pred and gold are 0/1 arrays [n, len(names)]); `names` labels
+    the columns (the skills, or e.g. caller events)."""
     out = {}
-    for j, skill in enumerate(ALL_SKILLS):
+    for j, skill in enumerate(names):
         tp = float(((pred[:, j] == 1) & (gold[:, j] == 1)).sum())
         fp = float(((pred[:, j] == 1) & (gold[:, j] == 0)).sum())
         fn = float(((pred[:, j] == 0) & (gold[:, j] == 1)).sum())

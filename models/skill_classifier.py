@@ -46,8 +46,9 @@ class ExampleMemory:
     The tagger averages this vote with the head, which lifts recall on rare phrasings.
     """
 
-    def __init__(self, emb: np.ndarray, labels: np.ndarray, k: int = 10, tau: float = 0.05, mix: float = 0.5):
-        if emb.shape[0] != labels.shape[0] or labels.shape[1] != len(ALL_SKILLS):
+    def __init__(self, emb: np.ndarray, labels: np.ndarray, k: int = 10, tau: float = 0.05, mix: float = 0.5,
+                 n_labels: int = len(ALL_SKILLS)):
+        if emb.shape[0] != labels.shape[0] or labels.shape[1] != n_labels:
             raise ValueError(f"memory shapes do not match: {emb.shape} embeddings, {labels.shape} labels")
         self.emb = np.ascontiguousarray(emb, dtype=np.float32)
         self.labels = labels.astype(np.float32)
@@ -71,8 +72,8 @@ class ExampleMemory:
                 "k": self.k, "tau": self.tau, "mix": self.mix}
 
     @classmethod
-    def from_blob(cls, blob: dict) -> "ExampleMemory":
-        return cls(blob["emb"].float().numpy(), blob["labels"].numpy(), blob["k"], blob["tau"], blob["mix"])
+    def from_blob(cls, blob: dict, n_labels: int = len(ALL_SKILLS)) -> "ExampleMemory":
+        return cls(blob["emb"].float().numpy(), blob["labels"].numpy(), blob["k"], blob["tau"], blob["mix"], n_labels)
 
 
 def save_head(path: Path, head: SkillHead, thresholds: np.ndarray, meta: dict,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Iterable
 
 from simulator.risk_lexicon import SUICIDE_STRONG_EN, SUICIDE_STRONG_ZH
 from simulator.rule_text import compile_patterns, detect_lang, first_match, negated, normalise
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 # ("don't want to live") and must not be cancelled by it; other matches are negation-checked.
 _EN = {
     "hopelessness": [
-        (r"\b(no|any) (point|hope|way out|future)\b|\bpointless\b|\bhopeless\b|\bnothing (will|is going to|ever) "
+        (r"\b(no|any) (point|hope|way out|future)\b(?! in (this|that|the|my) (job|company|place|role|team|business|industry|"
+         r"course|town|relationship))|\bpointless\b|(?<!\ba )\bhopeless\b(?! (at|with|when it comes)\b)|\bnothing (will|is going to|ever) "
          r"(change|get better|help|matter)|\bwhat'?s the point\b|\bgive up\b|\bgiving up\b|\bno reason to\b", 0.9),
         (r"\bcan'?t (go on|take (it|this|any more|anymore)|do this any ?more|keep going|see (a|any) (way|future|point))", 1.0),
         (r"\b(never|won't ever) get better\b|\btired of (living|everything|fighting|it all|trying)|\b(i'?m|i am) (a )?burden\b|"
@@ -38,14 +40,17 @@ _EN = {
         (r"(?<!tried to )(?<!attempted )(?<!tried )\b(kill|killing|end|ending|hurt|hurting|harm|harming) (myself|my life|it all|"
          r"my own life)\b|\bsuicid(e|al|ality)?\b(?! attempt)|"
          r"\b(want|wanted|wanna|wish|wished|going|ready|thinking|thought|think|plan|planning) (to |about |of )?(die|dying|"
-         r"end it|ending it|be dead|disappear for good)\b|\bwish i (was|were) (dead|gone|never born)|\bbetter off "
+         r"end it(?! (with|off)\b)|ending it(?! (with|off)\b)|be dead|disappear for good)\b|\bwish i (was|were) (dead|gone|never born)|\bbetter off "
          r"(dead|without me|if i (was|were) gone)|\btake my (own )?life\b|\bnot (to )?wake up\b", 0.9),
     ],
     "disclosed_plan": [
-        (r"\b(i'?ve|i have|i've got|i got|got) (a |the |my )?(plan|plans)\b|\bi'?ve planned\b|\bplanned (it|everything|how|when|"
+        (r"\b(i'?ve|i have|i've got|i got|got) (a |the |my )?(plan|plans)\b(?! (for|to) (the |my |a |our |this )?(holiday|"
+         r"holidays|weekend|summer|christmas|trip|party|wedding|retirement|kids|business|garden|move|house|day|week|"
+         r"evening|birthday|exams?|course|career|future|visit))|\bi'?ve planned\b|\bplanned (it|everything|how|when|"
          r"where|it all)|\bi know (exactly )?(how|when|where) i('d| would|'ll| will| am going to)\b", 0.9),
         (r"\b(picked|chose|chosen|set|decided on) (a|the) (date|day|time|place)\b|\bwr(itten|ote) (the|a|my) (letters?|note|"
-         r"goodbyes?)|\bworked out how\b|\bmade up my mind\b|\bgiv(en|ing) away my\b|\bsaid (my )?goodbyes?\b", 0.9),
+         r"goodbyes?)(?! (to|for) (my |the |a |our )?(landlord|boss|council|bank|school|teacher|manager|lawyer|doctor|gp|mp|"
+         r"editor|company|insurance|neighbour|neighbor|agent|uni|university|college))|\bworked out how\b|\bmade up my mind\b|\bgiv(en|ing) away my\b|\bsaid (my )?goodbyes?\b", 0.9),
     ],
     "means_at_hand": [
         (r"\b(pills|tablets|medication|meds|gun|rope|knife|blade|them|they|it|everything|what i need|the stuff)\b[^.!?]{0,30}"
@@ -107,7 +112,7 @@ _ZH = {
          r"(我)?(消失|不在)了(也)?(都)?没人(会)?(发现|在乎|注意|知道)", 0.9),
     ],
     "disclosed_ideation": [
-        (r"不想(再)?活|活不下去|不(想|愿意?)(再)?(继续)?活(下去|着)|(不想|不要|别|不用)(再)?醒(来|过来)", 1.0),
+        (r"不想(再)?活(?!成|得(像|跟|和))|活不下去|不(想|愿意?)(再)?(继续)?活(下去|着)|(不想|不要|别|不用)(再)?醒(来|过来)", 1.0),
         # a passive wish to be dead: "真希望睡过去就再也不要醒来", "要是我死了就不用…"
         (r"一睡不醒|长睡不醒|(希望|但愿|巴不得|恨不得)[^。！？]{0,10}(死|没(有)?(出生|生下来)|不存在|醒不过来|不(要|用)醒|出(个)?(车祸|意外))|"
          r"(要是|如果|假如)我(死了|不在了|没了)[^。！？]{0,3}(就|也就)", 1.0),
@@ -182,15 +187,19 @@ _NOT_DETECTED = frozenset({"started_talking"})
 class RuleEventDetector:
     """Detects caller events from words, in English or Chinese."""
 
-    def detect(self, text: str, lang: str | None = None) -> set[str]:
-        """Return the events of simulator.tagging.EVENTS that the caller's words reveal."""
+    name = "rules"
+
+    def detect(self, text: str, lang: str | None = None, also: Iterable[str] = ()) -> set[str]:
+        """Return the events of simulator.tagging.EVENTS that the caller's words reveal. `also` are events another
+        reader found in the same words (models.event_reader): they count, and take part in reading imminence."""
         if not text or not text.strip():
             return set()
         lang = lang if lang in _TABLES else detect_lang(text)
         text = normalise(text)
         events = {event for event, pats in _TABLES[lang].items() if self._fires(pats, text, lang)}
         events.discard("imminent_risk")
-        if self._imminent(text, lang, events) or self._present(text, lang, events):
+        events |= set(also) - {"imminent_risk"}
+        if "imminent_risk" in also or self._imminent(text, lang, events) or self._present(text, lang, events):
             events.add("imminent_risk")
         events &= set(EVENTS) - _NOT_DETECTED
         log.debug("events[%s] %r -> %s", lang, text[:60], sorted(events))
@@ -225,4 +234,29 @@ class RuleEventDetector:
             return True
         intent = _INTENT[lang].search(text)
         return bool(intent and not negated(text, intent.start(), lang) and
-                    (_SUICIDE[lang].search(text) or re.search(r"\bdo it\b|\bend it\b|结束|了结|动手|做了断", text, re.I)))
+                    (_SUICIDE[lang].search(text) or re.search(r"\bdo it\b|\bend it\b(?! (with|off)\b)|结束|了结|动手|做了断",
+                                                                  text, re.I)))
+
+
+DETECTORS = ("rules", "model", "combined")
+
+
+def make_detector(kind: str = "rules") -> "RuleEventDetector":
+    """The caller-event reader of `kind`: "rules" (keywords, stdlib only), "model" (the encoder-based reader of
+    models.event_reader alone, risk events only) or "combined" (rules ∪ model). A clear error names the known kinds
+    or what to install."""
+    if kind == "rules":
+        return RuleEventDetector()
+    if kind not in DETECTORS:
+        raise ValueError(f"unknown event reader {kind!r}; known: {', '.join(DETECTORS)}")
+    try:
+        from models.event_reader import CombinedEventDetector, ModelEventDetector
+    except ImportError as exc:
+        raise ImportError(f"the {kind!r} event reader needs the ML extras ({exc}); install with "
+                          "`pip install -e .[ml]` or use the rules reader") from None
+    return ModelEventDetector() if kind == "model" else CombinedEventDetector()
+
+
+def default_detector_kind(tagger_kind: str) -> str:
+    """With the ML extras in use for tagging, read events with rules and model; a rules-only set-up stays rules-only."""
+    return "rules" if tagger_kind == "rules" else "combined"

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 import click
 
+from simulator.caller_events import DETECTORS, default_detector_kind, make_detector
 from simulator.callers import make_caller
 from simulator.scenario import DEFAULT_SCENARIO_DIR, Library, ScenarioError, load_rubric, load_scenario
 from simulator.scoring import FAILING, THRESHOLD, ScoreReport, check_rubric, score
@@ -54,9 +55,22 @@ def _tagger(kind: str, sensitivity: str = "standard"):
         raise click.ClickException(str(exc)) from None
 
 
-def _detector():
-    from simulator.caller_events import RuleEventDetector
-    return RuleEventDetector()
+def _detector(kind: str | None, tagger: str):
+    """The caller-event reader: `kind`, else $HOTLINE_EVENTS, else the one that goes with the tagger (rules for the
+    rules tagger, rules ∪ model otherwise)."""
+    kind = kind or os.environ.get("HOTLINE_EVENTS") or default_detector_kind(tagger)
+    try:
+        return make_detector(kind)
+    except ImportError as exc:
+        raise click.ClickException(f"{exc}; or pass --events rules") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+EVENTS_OPTION = click.option(
+    "--events", "events", type=click.Choice(DETECTORS), default=None,
+    help="how caller events are read from the caller's words: keyword rules, the encoder-based reader, or both "
+         "(default: $HOTLINE_EVENTS, else rules with --tagger rules and combined otherwise)")
 
 
 @click.group()
@@ -103,10 +117,11 @@ def _apply(session: CallSession, move: Any, where: str) -> list[Turn]:
 @click.option("--replay", "replay", type=click.Path(exists=True, dir_okay=False), help="JSON list of trainee moves")
 @click.option("--tagger", type=TAGGER_CHOICES, default=_default_tagger)
 @SENSITIVITY_OPTION
+@EVENTS_OPTION
 @click.option("--scenarios", "root", type=click.Path(exists=True), help="scenario folder")
 @click.option("--out", type=click.Path(dir_okay=False), help="also write the transcript JSON here")
-def practice(scenario_id: str, lang: str, replay: str | None, tagger: str, sensitivity: str, root: str | None,
-             out: str | None) -> None:
+def practice(scenario_id: str, lang: str, replay: str | None, tagger: str, sensitivity: str, events: str | None,
+             root: str | None, out: str | None) -> None:
     """Take a simulated call (interactive), or replay MOVES and print the transcript JSON."""
     lib = _library(root)
     if scenario_id not in lib.scenarios:
@@ -118,7 +133,7 @@ def practice(scenario_id: str, lang: str, replay: str | None, tagger: str, sensi
     if replay:
         _replay(session, _moves_from(replay), replay)
     else:
-        _interactive(session, lib, lang)
+        _interactive(session, lib, lang, _detector(events, tagger))
     if out:
         Path(out).write_text(session.transcript().to_json(), encoding="utf-8")
     if replay:
@@ -137,7 +152,7 @@ def _replay(session: CallSession, moves: list[Any], where: str) -> None:
             raise click.ClickException(f"{where}[{n}]: {exc}") from None
 
 
-def _interactive(session: CallSession, lib: Library, lang: str) -> None:
+def _interactive(session: CallSession, lib: Library, lang: str, detector) -> None:
     s = session.scenario
     click.echo(f"== {s.title.get(lang)} ==\n{s.summary.get(lang)}")
     click.echo("/wait N = stay silent N seconds, /hangup = end the call, /help\n")
@@ -157,7 +172,7 @@ def _interactive(session: CallSession, lib: Library, lang: str) -> None:
             click.echo(_show_turn(turn, lang))
         if not session.ended and session.silent_for >= 10:
             click.echo(f"   (line silent for {session.silent_for:.0f}s)")
-    report = _score_one(session.transcript(), lib, None, None, scenario=s)
+    report = _score_one(session.transcript(), lib, None, None, detector, scenario=s)
     click.echo("\n" + format_report(report, lib.rubric_for(rubric_id=s.rubric), session.transcript()))
 
 
@@ -192,10 +207,10 @@ def _transcript_files(paths: Iterable[str]) -> list[Path]:
     return files
 
 
-def _score_one(tr: Transcript, lib: Library, rubric_id: str | None, tagger, scenario=None) -> ScoreReport:
+def _score_one(tr: Transcript, lib: Library, rubric_id: str | None, tagger, detector, scenario=None) -> ScoreReport:
     scenario = scenario or lib.scenarios.get(tr.scenario or "")
     rubric = lib.rubric_for(scenario_id=tr.scenario, caller_type=tr.caller_type, rubric_id=rubric_id)
-    return score(tr, rubric, tagger=tagger, detector=_detector(), scenario=scenario)
+    return score(tr, rubric, tagger=tagger, detector=detector, scenario=scenario)
 
 
 @main.command("score")
@@ -204,17 +219,19 @@ def _score_one(tr: Transcript, lib: Library, rubric_id: str | None, tagger, scen
 @click.option("--json", "as_json", is_flag=True, help="one JSON line per file")
 @click.option("--tagger", type=TAGGER_CHOICES, default=_default_tagger)
 @SENSITIVITY_OPTION
+@EVENTS_OPTION
 @click.option("--scenarios", "root", type=click.Path(exists=True))
 def score_cmd(files: tuple[str, ...], rubric_id: str | None, as_json: bool, tagger: str, sensitivity: str,
-              root: str | None) -> None:
+              events: str | None, root: str | None) -> None:
     """Score transcript files (or folders of them) against their rubric."""
     lib = _library(root)
     tg = _tagger(tagger, sensitivity)  # loaded once for all files
+    det = _detector(events, tagger)
     failed = False
     for path in _transcript_files(files):
         try:
             tr = Transcript.load(path)
-            report = _score_one(tr, lib, rubric_id, tg)
+            report = _score_one(tr, lib, rubric_id, tg, det)
         except (TranscriptError, KeyError, OSError) as exc:
             failed = True
             msg = str(exc).strip("'\"")
@@ -252,19 +269,22 @@ def format_report(report: ScoreReport, rubric, tr: Transcript) -> str:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--tagger", type=TAGGER_CHOICES, default=_default_tagger)
 @SENSITIVITY_OPTION
+@EVENTS_OPTION
 @click.option("--scenarios", "root", type=click.Path(exists=True))
 @click.option("--verbose", is_flag=True, help="one line per call")
-def evaluate_cmd(folder: str, tagger: str, sensitivity: str, root: str | None, verbose: bool) -> None:
+def evaluate_cmd(folder: str, tagger: str, sensitivity: str, events: str | None, root: str | None,
+                 verbose: bool) -> None:
     """Agreement of the scorer with labelled transcripts (meta.label: verdict, critical_failures)."""
     lib = _library(root)
     tg = _tagger(tagger, sensitivity)
+    det = _detector(events, tagger)
     rows = []
     for path in _transcript_files([folder]):
         tr = Transcript.load(path)
         label = (tr.meta or {}).get("label")
         if not label:
             continue
-        report = _score_one(tr, lib, None, tg)
+        report = _score_one(tr, lib, None, tg, det)
         rows.append((path, label, report))
         if verbose:
             ok = "ok " if report.verdict == label["verdict"] else "BAD"

@@ -5,6 +5,7 @@ so the scorer's verdict and the supervisor's are both always at hand (and agreem
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping
 
 from simulator.scoring import ItemResult, ScoreReport, Uncertain
@@ -22,7 +23,8 @@ def report_from_dict(data: Mapping[str, Any]) -> ScoreReport:
                        turn_skills=tuple(tuple(s) for s in data.get("turn_skills", ())),
                        turn_events=tuple(tuple(e) for e in data.get("turn_events", ())),
                        uncertain=tuple(Uncertain(u["id"], u["counted"], u["if_counted"], tuple(u.get("turns", ())),
-                                                 tuple(u.get("skills", ()))) for u in data.get("uncertain") or ()))
+                                                 tuple(u.get("skills", ()))) for u in data.get("uncertain") or ()),
+                       events_reader=data.get("events_reader", ""))
 
 
 def apply_overrides(report: ScoreReport, overrides: Mapping[str, str]) -> ScoreReport:
@@ -36,6 +38,5 @@ def apply_overrides(report: ScoreReport, overrides: Mapping[str, str]) -> ScoreR
         raise ValueError(f"override result(s) {bad} must be one of {OVERRIDE_RESULTS}")
     items = tuple(ItemResult(i.id, overrides.get(i.id, i.result), i.evidence, i.weight, i.critical, i.kind)
                   for i in report.items)
-    return ScoreReport(report.rubric_id, report.rubric_hash, items, report.pass_score, report.tagger,
-                       report.turn_skills, report.turn_events,
-                       tuple(u for u in report.uncertain if u.id not in overrides))  # a decision settles a flag
+    return replace(report, items=items,
+                   uncertain=tuple(u for u in report.uncertain if u.id not in overrides))  # a decision settles a flag

@@ -78,6 +78,7 @@ class ScoreReport:
     turn_skills: tuple[tuple[str, ...], ...] = field(default=())
     turn_events: tuple[tuple[str, ...], ...] = field(default=())
     uncertain: tuple[Uncertain, ...] = field(default=())
+    events_reader: str = ""   # what read events from the caller's words ("" when nothing did)
 
     @property
     def points(self) -> Points:
@@ -97,6 +98,7 @@ class ScoreReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"rubric": self.rubric_id, "rubric_hash": self.rubric_hash, "tagger": self.tagger,
+                "events_reader": self.events_reader,
                 "verdict": self.verdict, "score": self.score, "pass_score": self.pass_score,
                 "critical_failures": self.critical_failures,
                 "items": [{"id": i.id, "result": i.result, "evidence": list(i.evidence),
@@ -122,6 +124,13 @@ def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
                 contexts[i] = TagContext(transcript.lang, transcript.caller_type, last_caller)
         tagged = dict(zip(contexts, tag_in_contexts(tagger, [turns[i].text for i in contexts],
                                                     list(contexts.values()))))
+    said = [i for i, t in enumerate(turns) if t.speaker == "caller" and t.text]
+    read: dict[int, set[str]] = {}
+    if detector is not None and said:
+        texts = [turns[i].text for i in said]
+        many = getattr(detector, "detect_many", None)  # a model reader reads a call's caller turns in one pass
+        read = dict(zip(said, many(texts, transcript.lang) if many else
+                        [detector.detect(x, transcript.lang) for x in texts]))
     skills, events, uncertain = [], [], []
     for i, t in enumerate(turns):
         conf = tagged.get(i, t.skills)
@@ -131,9 +140,7 @@ def build_view(transcript: Transcript, tagger: SkillTagger | None = None,
         if t.speaker == "trainee" and t.kind == "silence":
             s.add(Skill.patience_silence.value)
         skills.append(frozenset(s) if t.speaker == "trainee" else frozenset())
-        ev = set(t.events)
-        if detector is not None and t.speaker == "caller" and t.text:
-            ev |= detector.detect(t.text, transcript.lang)
+        ev = set(t.events) | read.get(i, set())
         events.append(frozenset(ev))
     risk = frozenset(k for k, v in scenario.risk.model_dump().items() if v) if scenario else frozenset()
     return CallView(transcript, tuple(skills), tuple(_mark_started_talking(turns, events)), risk, tuple(uncertain))
@@ -201,7 +208,8 @@ def score(transcript: Transcript, rubric: Rubric, tagger: SkillTagger | None = N
     return ScoreReport(rubric.id, rubric.content_hash, tuple(results), rubric.pass_score,
                        getattr(tagger, "name", "transcript") if tagger else "transcript",
                        tuple(tuple(sorted(s)) for s in view.skills),
-                       tuple(tuple(sorted(e)) for e in view.events), tuple(flags))
+                       tuple(tuple(sorted(e)) for e in view.events), tuple(flags),
+                       getattr(detector, "name", "custom") if detector is not None else "")
 
 
 def check_rubric(rubric: Rubric) -> list[tuple[str, str]]:

@@ -103,7 +103,27 @@ PASSIVE_WISH = [
 ]
 
 
-@pytest.mark.parametrize("text,lang,must,must_not", DEV + HELDOUT + PASSIVE_WISH)
+# Everyday words the rules took for risk (found on the validation half of models/data/caller_events_*.jsonl),
+# worded afresh here, both ways.
+EVERYDAY = [
+    ("I'm hopeless with directions, I got lost twice on the way to work.", "en", set(), {"hopelessness"}),
+    ("It was a hopeless case from the start, that car, so I sold it.", "en", set(), {"hopelessness"}),
+    ("Honestly I just feel hopeless, like nothing I do matters.", "en", {"hopelessness"}, set()),
+    ("There's no future in this company, so I'm looking for another job.", "en", set(), {"hopelessness"}),
+    ("There's no future for me. None.", "en", {"hopelessness"}, set()),
+    ("I've got plans for the weekend, my sister's coming over.", "en", set(), {"disclosed_plan"}),
+    ("I've got a plan and I know when I'm doing it.", "en", {"disclosed_plan"}, set()),
+    ("I wrote a letter to my boss about the overtime.", "en", set(), {"disclosed_plan"}),
+    ("I've written the letters to my kids, they're in the drawer.", "en", {"disclosed_plan"}, set()),
+    ("I'm going to end it with her tonight, I've had enough of the lying.", "en", set(),
+     {"disclosed_ideation", "imminent_risk"}),
+    ("I'm going to end it tonight. I can't do this any more.", "en", {"imminent_risk"}, set()),
+    ("我可不想活成我妈那样，一辈子围着灶台转。", "zh", set(), {"disclosed_ideation"}),
+    ("我真的不想活了，太累了。", "zh", {"disclosed_ideation"}, set()),
+]
+
+
+@pytest.mark.parametrize("text,lang,must,must_not", DEV + HELDOUT + PASSIVE_WISH + EVERYDAY)
 def test_cases(text, lang, must, must_not):
     found = DETECTOR.detect(text, lang)
     assert must <= found, f"missing {must - found} in {found} for {text!r}"

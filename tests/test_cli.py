@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from simulator.caller_events import RuleEventDetector
 from simulator.cli import main
 from simulator.transcript import Transcript
 
@@ -117,10 +118,20 @@ def test_sensitivity_reaches_the_tagger_and_an_unknown_one_is_refused(monkeypatc
     asked = []
     monkeypatch.setattr(cli, "_tagger", lambda name, sensitivity="standard": asked.append((name, sensitivity))
                         or cli.make_tagger("rules"))
+    readers = []
+    monkeypatch.setattr(cli, "make_detector", lambda kind: readers.append(kind) or RuleEventDetector())
     run("tag", str(GOLDEN / "suicidal_en_good.json"), "--json", "--tagger", "model", "--sensitivity", "highest")
     monkeypatch.setenv("HOTLINE_SKILL_SENSITIVITY", "high")
     run("evaluate", str(LABELLED), "--tagger", "combined")
     assert asked == [("model", "highest"), ("combined", "high")]
+    # the event reader follows the tagger unless --events or $HOTLINE_EVENTS says otherwise
+    run("evaluate", str(LABELLED), "--tagger", "rules")
+    run("evaluate", str(LABELLED), "--tagger", "rules", "--events", "model")
+    monkeypatch.setenv("HOTLINE_EVENTS", "rules")
+    run("evaluate", str(LABELLED), "--tagger", "combined")
+    assert readers == ["combined", "rules", "model", "rules"]
+    bad_reader = CliRunner().invoke(main, ["evaluate", str(LABELLED), "--events", "oracle"])
+    assert bad_reader.exit_code == 2 and "'oracle' is not one of 'rules', 'model', 'combined'" in bad_reader.output
     bad = CliRunner().invoke(main, ["tag", str(GOLDEN / "suicidal_en_good.json"), "--sensitivity", "loud"])
     assert bad.exit_code == 2 and "'loud' is not one of 'standard', 'high', 'highest'" in bad.output
 

@@ -14,6 +14,7 @@ class Config:
     SCENARIO_DIR = str(ROOT / "scenarios")
     TAGGER = "combined"          # rules | model | combined
     SKILL_SENSITIVITY = "standard"  # standard | high | highest: see SENSITIVITIES in simulator/tagging.py
+    EVENTS = ""                  # caller-event reader: rules | model | combined; "" = rules with TAGGER rules, else combined
     CALLER_BACKEND = ""          # "" = as each scenario says; see models/callers
     DEMO_DATA = True
     TASK_QUEUE = "eager"         # eager | redis

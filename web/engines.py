@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
+from simulator.caller_events import DETECTORS, default_detector_kind, make_detector
 from simulator.callers import Caller, make_caller, warm_callers
 from simulator.scenario import Library, Scenario
 from simulator.tagging import CallerEventDetector, SkillTagger, check_sensitivity, make_tagger, sensitivity_options
@@ -19,6 +20,7 @@ class Engines:
     tagger_kind: str
     caller_backend: str = ""
     sensitivity: str = "standard"   # the model's readiness to read verdict-deciding skills (simulator.tagging)
+    events_kind: str = ""           # the caller-event reader (simulator.caller_events.DETECTORS); "" follows the tagger
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _library: Library | None = None
     _tagger: SkillTagger | None = None
@@ -44,8 +46,9 @@ class Engines:
     @property
     def detector(self) -> CallerEventDetector:
         if self._detector is None:
-            from simulator.caller_events import RuleEventDetector
-            self._detector = RuleEventDetector()
+            with self._lock:
+                if self._detector is None:
+                    self._detector = make_detector(self.events_kind or default_detector_kind(self.tagger_kind))
         return self._detector
 
     def caller(self, scenario: Scenario, lang: str) -> Caller:
@@ -56,6 +59,7 @@ class Engines:
         """Load what the first call would otherwise wait for: scenarios, tagger weights, caller pools and
         generators."""
         self.tagger.tag(["warm-up"])
+        self.detector.detect("warm-up", "en")
         warm_callers(self.library.scenarios.values(), self.caller)
 
     def reload_library(self) -> None:
@@ -67,7 +71,15 @@ def init_app(app: Flask) -> None:
     app.extensions["hotline_engines"] = Engines(
         scenario_dir=app.config["SCENARIO_DIR"], tagger_kind=app.config["TAGGER"],
         caller_backend=app.config.get("CALLER_BACKEND", ""),
-        sensitivity=check_sensitivity(app.config.get("SKILL_SENSITIVITY", "standard")))
+        sensitivity=check_sensitivity(app.config.get("SKILL_SENSITIVITY", "standard")),
+        events_kind=_check_events(app.config.get("EVENTS", "")))
+
+
+def _check_events(kind: str) -> str:
+    if kind and kind not in DETECTORS:
+        raise ValueError(f"config EVENTS={kind!r} is not a caller-event reader; known: {', '.join(DETECTORS)} "
+                         "(or empty to follow TAGGER)")
+    return kind
 
 
 def engines() -> Engines:

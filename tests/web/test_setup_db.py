@@ -74,3 +74,16 @@ def test_an_unknown_skill_sensitivity_stops_the_app_at_start_up_and_a_known_one_
     assert engines.sensitivity == "highest"
     pytest.importorskip("torch")
     assert engines.tagger.sensitivity == "highest"   # built lazily, weights loaded at first tag
+
+
+def test_the_event_reader_follows_the_tagger_unless_config_names_one_and_an_unknown_one_stops_start_up(monkeypatch):
+    with pytest.raises(ValueError, match="config EVENTS='oracle' is not a caller-event reader"):
+        create_app(type("Oracle", (TestingConfig,), {"EVENTS": "oracle"}))
+    rules_app = create_app(TestingConfig)                      # TAGGER rules: events by the rules alone
+    assert rules_app.extensions["hotline_engines"].detector.name == "rules"
+    pytest.importorskip("torch")
+    combined = create_app(type("Combined", (TestingConfig,), {"TAGGER": "combined"}))
+    assert combined.extensions["hotline_engines"].detector.name == "combined"
+    monkeypatch.setenv("HOTLINE_EVENTS", "rules")
+    assert create_app(type("Combined", (TestingConfig,), {"TAGGER": "combined"})) \
+        .extensions["hotline_engines"].detector.name == "rules"
