@@ -66,6 +66,7 @@ def main() -> None:
     args = ap.parse_args()
     from models.encoder import get_encoder
     from models.skill_classifier import CombinedTagger, ModelTagger
+    from models.event_reader import CombinedEventDetector
     from simulator.caller_events import RuleEventDetector
     from simulator.callers import CallState, make_caller
     from simulator.rule_tagger import RuleTagger
@@ -88,10 +89,14 @@ def main() -> None:
     lib = Library.load()
     tr = thirty_turn_call()
     rubric = lib.rubric_for(scenario_id=tr.scenario)
-    det = RuleEventDetector()
+    # each tagger with the event reader that goes with it by default (rules alone; rules ∪ model)
+    readers = {"rules": RuleEventDetector(), "combined": CombinedEventDetector()}
     for name in ("rules", "combined"):
+        det = readers[name]
         ms = timed(lambda i: score(tr, rubric, taggers[name], det, lib.scenarios.get(tr.scenario)), 10)
-        lines.append(row(f"score a 30-turn call (re-tag, {name})", ms))
+        lines.append(row(f"score a 30-turn call (re-tag, {name}; events {det.name})", ms))
+    ms = timed(lambda i: readers["combined"].detect_many([t.text for t in tr.turns if t.speaker == "caller"], "en"), 10)
+    lines.append(row("read events of a 30-turn call's caller turns · combined", ms))
     lines += caller_rows(lib, make_caller, CallState, Turn, taggers["rules"], args.n)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines.append(f"peak RSS  {rss:.0f} MB")

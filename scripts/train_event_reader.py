@@ -60,7 +60,8 @@ def table(lines, pred) -> tuple[str, dict]:
 def seeker_rates(split: str, detectors: dict) -> str:
     """How often each reader reads each event in real help-seekers' lines of `split` (no plan, means, imminence
     or past attempt is expected there; hopelessness and a wish to die may be real)."""
-    rows = ["| reader | lang | lines | " + " | ".join(MODEL_EVENTS) + " |", "|---|---|---|" + "---|" * len(MODEL_EVENTS)]
+    rows = ["| reader | lang | lines | " + " | ".join(MODEL_EVENTS) + " |",
+            "|---|---|---|" + "---|" * len(MODEL_EVENTS)]
     for lang in LANGS:
         texts = [t for t, _ in seeker_lines(lang, split)]
         for name, det in detectors.items():
@@ -120,7 +121,29 @@ def train(min_precision: float, seed: int, k: int = 10, tau: float = 0.05, mix: 
     return head
 
 
-def card(head: EventHead, figures: str) -> str:
+# Everyday caller lines and passive wishes worded for the card (in no data file): what each reader makes of them.
+PROBES = [
+    ("en", "I take my tablets every morning like the doctor said, that part's fine."),
+    ("en", "We've got plans for the bank holiday, my brother's driving down."),
+    ("en", "I'm sat on the roof of the shed fixing the felt, so bear with me."),
+    ("en", "Some nights I lie there hoping I just won't open my eyes again in the morning."),
+    ("en", "Honestly everyone would have an easier time of it if I wasn't around."),
+    ("zh", "我计划下个月带我妈去海边玩几天。"),
+    ("zh", "今天天气不错，我带孩子去公园转了一圈。"),
+    ("zh", "有时候躺在床上就想，要是能一直睡下去不用再醒来就好了。"),
+    ("zh", "我这种人留在世上也是给家里添麻烦，还不如不在了。"),
+]
+
+
+def probe_rows(detectors: dict) -> str:
+    rows = ["| line | " + " | ".join(detectors) + " |", "|---|" + "---|" * len(detectors)]
+    for lang, text in PROBES:
+        cells = [", ".join(sorted(d.detect(text, lang))) or "–" for d in detectors.values()]
+        rows.append(f"| {text} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def card(head: EventHead, figures: str, probes: str = "") -> str:
     counts = head.meta["lines"]
     per_event = {lang: {e: sum(e in ln.events for ln in event_lines(lang)) for e in MODEL_EVENTS} for lang in LANGS}
     quiet = {lang: sum(not ln.events for ln in event_lines(lang)) for lang in LANGS}
@@ -160,24 +183,34 @@ lowest cut with precision ≥ {head.meta['min_precision']:.2f} (a false reading 
 no risk), else the best-F1 cut. The units' probability is blended with an example memory, as in the skill tagger:
 the authored training lines vote by their k = {head.meta['memory']['k']} nearest neighbours (softmax temperature
 {head.meta['memory']['tau']} over cosines), mix {head.meta['memory']['mix']} (chosen on the validation lines: it lifted
-the recall of hopelessness-or-ideation there from .53 to .71 at the same precision). A low-rank adapter tuned with the units (as for the skill tagger) was tried and
-raised the validation loss from the first epoch on: with ~1 000 lines it overfits, so none is used.
+the recall of hopelessness-or-ideation there from .53 to .71 at the same precision). A low-rank adapter tuned with
+the units (as for the skill tagger) was tried and raised the validation loss from the first epoch on: with ~1 000
+lines it overfits, so none is used.
 
 ## Figures (test split, never trained or tuned on)
 
 {figures}
+
+## Probes (lines worded for this card, in no data file)
+
+{probes}
 
 ## Limits
 - The lines are written by language-model helpers and labelled by their writer; no human annotated them.
 - One line at a time: the reader does not see the call around a line ("yeah, that" after a question about suicide
   is not read as disclosure; the rules do not read it either).
 - Test splits are small (see n); a few lines move a figure by several points.
+- The combined reader reads an event into about twice as many of the deliberately misleading no-event lines as the
+  rules alone (tables above): a call where a caller jokes about dying or plans a holiday can get a risk item it does
+  not need, which a supervisor's review settles. Real help-seekers' lines are read as hopelessness at the rate in the
+  last table; those lines are not labelled for it, so how many of these readings are wrong is not known.
 """
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--eval-only", action="store_true", help="evaluate the shipped head, train nothing")
+    ap.add_argument("--card-only", action="store_true", help="evaluate the shipped head and rewrite its card")
     ap.add_argument("--show-val", action="store_true", help="list the validation lines each reader gets wrong")
     ap.add_argument("--min-precision", type=float, default=0.8)
     ap.add_argument("--seed", type=int, default=0)
@@ -187,7 +220,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HEAD_FILE, help="where to write the head (the card goes beside "
                     "the shipped head only)")
     args = ap.parse_args()
-    if not args.eval_only and not args.show_val:
+    if not (args.eval_only or args.card_only or args.show_val):
         head = train(args.min_precision, args.seed, args.knn_k, args.knn_tau, args.knn_mix)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         head.save(args.out)
@@ -201,8 +234,8 @@ def main() -> None:
     figures += ("\n### Real help-seekers' lines (the model callers' pool, test part): share read as each event\n\n"
                 + seeker_rates("test", detectors) + "\n")
     print(figures)
-    if not args.eval_only and args.out == HEAD_FILE:
-        CARD.write_text(card(EventHead.load(args.out), figures), encoding="utf-8")
+    if not args.eval_only and args.out == HEAD_FILE:  # trained now, or --card-only
+        CARD.write_text(card(EventHead.load(args.out), figures, probe_rows(detectors)), encoding="utf-8")
         print(f"wrote {CARD}")
 
 

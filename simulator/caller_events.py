@@ -12,7 +12,7 @@ from typing import Iterable
 
 from simulator.risk_lexicon import SUICIDE_STRONG_EN, SUICIDE_STRONG_ZH
 from simulator.rule_text import compile_patterns, detect_lang, first_match, negated, normalise
-from simulator.tagging import EVENTS
+from simulator.tagging import EVENTS, CallerEventDetector
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +20,10 @@ log = logging.getLogger(__name__)
 # ("don't want to live") and must not be cancelled by it; other matches are negation-checked.
 _EN = {
     "hopelessness": [
-        (r"\b(no|any) (point|hope|way out|future)\b(?! in (this|that|the|my) (job|company|place|role|team|business|industry|"
-         r"course|town|relationship))|\bpointless\b|(?<!\ba )\bhopeless\b(?! (at|with|when it comes)\b)|\bnothing (will|is going to|ever) "
-         r"(change|get better|help|matter)|\bwhat'?s the point\b|\bgive up\b|\bgiving up\b|\bno reason to\b", 0.9),
+        # not "no future in this job", "hopeless at cooking", "a hopeless match"
+        (r"\b(no|any) (point|hope|way out|future)\b(?! in (this|that|the|my) (job|company|place|role|team|business|"
+         r"industry|course|town|relationship))|\bpointless\b|(?<!\ba )\bhopeless\b(?! (at|with|when it comes)\b)|"
+         r"\bnothing (will|is going to|ever) (change|get better|help|matter)|\bwhat'?s the point\b|\bgive up\b|\bgiving up\b|\bno reason to\b", 0.9),
         (r"\bcan'?t (go on|take (it|this|any more|anymore)|do this any ?more|keep going|see (a|any) (way|future|point))", 1.0),
         (r"\b(never|won't ever) get better\b|\btired of (living|everything|fighting|it all|trying)|\b(i'?m|i am) (a )?burden\b|"
          r"\b(trapped|stuck forever)\b|\bcan'?t see (any|a) way\b|\bnothing (left|matters)\b|\bno one (cares|would care)", 0.9),
@@ -40,17 +41,20 @@ _EN = {
         (r"(?<!tried to )(?<!attempted )(?<!tried )\b(kill|killing|end|ending|hurt|hurting|harm|harming) (myself|my life|it all|"
          r"my own life)\b|\bsuicid(e|al|ality)?\b(?! attempt)|"
          r"\b(want|wanted|wanna|wish|wished|going|ready|thinking|thought|think|plan|planning) (to |about |of )?(die|dying|"
-         r"end it(?! (with|off)\b)|ending it(?! (with|off)\b)|be dead|disappear for good)\b|\bwish i (was|were) (dead|gone|never born)|\bbetter off "
+         r"end it(?! (with|off)\b)|ending it(?! (with|off)\b)|be dead|disappear for good)\b|"  # not "end it with him"
+         r"\bwish i (was|were) (dead|gone|never born)|\bbetter off "
          r"(dead|without me|if i (was|were) gone)|\btake my (own )?life\b|\bnot (to )?wake up\b", 0.9),
     ],
     "disclosed_plan": [
+        # not "plans for the weekend"
         (r"\b(i'?ve|i have|i've got|i got|got) (a |the |my )?(plan|plans)\b(?! (for|to) (the |my |a |our |this )?(holiday|"
          r"holidays|weekend|summer|christmas|trip|party|wedding|retirement|kids|business|garden|move|house|day|week|"
          r"evening|birthday|exams?|course|career|future|visit))|\bi'?ve planned\b|\bplanned (it|everything|how|when|"
          r"where|it all)|\bi know (exactly )?(how|when|where) i('d| would|'ll| will| am going to)\b", 0.9),
         (r"\b(picked|chose|chosen|set|decided on) (a|the) (date|day|time|place)\b|\bwr(itten|ote) (the|a|my) (letters?|note|"
-         r"goodbyes?)(?! (to|for) (my |the |a |our )?(landlord|boss|council|bank|school|teacher|manager|lawyer|doctor|gp|mp|"
-         r"editor|company|insurance|neighbour|neighbor|agent|uni|university|college))|\bworked out how\b|\bmade up my mind\b|\bgiv(en|ing) away my\b|\bsaid (my )?goodbyes?\b", 0.9),
+         r"goodbyes?)(?! (to|for) (my |the |a |our )?(landlord|boss|council|bank|school|teacher|manager|lawyer|doctor|"
+         r"gp|mp|editor|company|insurance|neighbour|neighbor|agent|uni|university|college))|\bworked out how\b|"
+         r"\bmade up my mind\b|\bgiv(en|ing) away my\b|\bsaid (my )?goodbyes?\b", 0.9),
     ],
     "means_at_hand": [
         (r"\b(pills|tablets|medication|meds|gun|rope|knife|blade|them|they|it|everything|what i need|the stuff)\b[^.!?]{0,30}"
@@ -241,7 +245,7 @@ class RuleEventDetector:
 DETECTORS = ("rules", "model", "combined")
 
 
-def make_detector(kind: str = "rules") -> "RuleEventDetector":
+def make_detector(kind: str = "rules") -> CallerEventDetector:
     """The caller-event reader of `kind`: "rules" (keywords, stdlib only), "model" (the encoder-based reader of
     models.event_reader alone, risk events only) or "combined" (rules ∪ model). A clear error names the known kinds
     or what to install."""

@@ -69,8 +69,8 @@ def _detector(kind: str | None, tagger: str):
 
 EVENTS_OPTION = click.option(
     "--events", "events", type=click.Choice(DETECTORS), default=None,
-    help="how caller events are read from the caller's words: keyword rules, the encoder-based reader, or both "
-         "(default: $HOTLINE_EVENTS, else rules with --tagger rules and combined otherwise)")
+    help="how caller events are read from the caller's words: keyword rules, the encoder-based reader alone (risk "
+         "events only), or both (default: $HOTLINE_EVENTS, else rules with --tagger rules and combined otherwise)")
 
 
 @click.group()
