@@ -253,12 +253,14 @@ def make_detector(kind: str = "rules") -> CallerEventDetector:
         return RuleEventDetector()
     if kind not in DETECTORS:
         raise ValueError(f"unknown event reader {kind!r}; known: {', '.join(DETECTORS)}")
-    try:
-        from models.event_reader import CombinedEventDetector, ModelEventDetector
+    import importlib
+
+    try:  # the reader lives in models/ (like the model tagger, simulator.tagging.make_tagger): the engine stays pure
+        reader = importlib.import_module("models.event_reader")
     except ImportError as exc:
         raise ImportError(f"the {kind!r} event reader needs the ML extras ({exc}); install with "
                           "`pip install -e .[ml]` or use the rules reader") from None
-    return ModelEventDetector() if kind == "model" else CombinedEventDetector()
+    return reader.ModelEventDetector() if kind == "model" else reader.CombinedEventDetector()
 
 
 def default_detector_kind(tagger_kind: str) -> str:
