@@ -43,26 +43,14 @@ class EventLine:
 
 def event_lines(lang: str, split: str | None = None, path: Path | None = None) -> list[EventLine]:
     """The authored caller lines labelled with events. A malformed row names file, line and field."""
-    from models.skill_data import _split_of
+    from models.skill_data import _split_of, checked_rows
 
     path = path or DATA_DIR / f"caller_events_{lang}.jsonl"
     out, seen = [], set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path.name} line {n}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise ValueError(f"{path.name} line {n}: a row must be a JSON object")
-        for field, ok in (("id", lambda v: isinstance(v, str) and v.strip()),
-                          ("text", lambda v: isinstance(v, str) and v.strip()),
-                          ("events", lambda v: isinstance(v, list) and all(e in MODEL_EVENTS for e in v)),
-                          ("kind", lambda v: isinstance(v, str) and v.strip())):
-            if not ok(row.get(field)):
-                raise ValueError(f"{path.name} line {n}: field {field!r} is missing or invalid ({row.get(field)!r}); "
-                                 f"events must be a list drawn from {', '.join(MODEL_EVENTS)}")
+    checks = (("id", lambda v: isinstance(v, str) and v.strip()), ("text", lambda v: isinstance(v, str) and v.strip()),
+              ("events", lambda v: isinstance(v, list) and all(e in MODEL_EVENTS for e in v)),
+              ("kind", lambda v: isinstance(v, str) and v.strip()))
+    for n, row in checked_rows(path, checks, f"; events must be a list drawn from {', '.join(MODEL_EVENTS)}"):
         if row["id"] in seen:
             raise ValueError(f"{path.name} line {n}: field 'id' repeats {row['id']!r}")
         seen.add(row["id"])

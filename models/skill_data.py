@@ -118,6 +118,25 @@ def challenge_lines(lang: str) -> list[Example]:
     return out
 
 
+def checked_rows(path: Path, checks, hint: str = ""):
+    """(line number, row) of a JSON-lines file, every row an object whose fields pass `checks` ((field, predicate)
+    pairs); a malformed row raises ValueError naming file, line and field (plus `hint`)."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path.name} line {n}: not JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise ValueError(f"{path.name} line {n}: a row must be a JSON object")
+        for field, ok in checks:
+            if not ok(row.get(field)):
+                raise ValueError(f"{path.name} line {n}: field {field!r} is missing or invalid ({row.get(field)!r})"
+                                 + hint)
+        yield n, row
+
+
 REFLECTION_KINDS = ("quoted", "self_talk", "fear_of_judgement", "feeling_words", "no_wonder", "normalising", "sigh_with",
                     "suicide_question", "negation", "contempt")
 
@@ -132,18 +151,10 @@ def reflection_lines(lang: str, split: str | None = None) -> list[tuple[Example,
     mask = np.zeros(len(ALL_SKILLS), np.float32)
     mask[SKILL_INDEX["hostile_insult"]] = 1.0
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path.name} line {n}: not JSON ({exc.msg})") from None
-        for field, ok in (("text", lambda v: isinstance(v, str) and v.strip()), ("hostile", lambda v: isinstance(v, bool)),
-                          ("kind", lambda v: v in REFLECTION_KINDS), ("split", lambda v: v in ("dev", "test")),
-                          ("id", lambda v: isinstance(v, str) and v)):
-            if not ok(row.get(field)):
-                raise ValueError(f"{path.name} line {n}: field {field!r} is missing or invalid ({row.get(field)!r})")
+    checks = (("text", lambda v: isinstance(v, str) and v.strip()), ("hostile", lambda v: isinstance(v, bool)),
+              ("kind", lambda v: v in REFLECTION_KINDS), ("split", lambda v: v in ("dev", "test")),
+              ("id", lambda v: isinstance(v, str) and v))
+    for n, row in checked_rows(path, checks):
         if (row["kind"] == "contempt") != row["hostile"]:
             raise ValueError(f"{path.name} line {n}: kind {row['kind']!r} does not match hostile={row['hostile']}")
         if split is None or row["split"] == split:
