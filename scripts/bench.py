@@ -13,6 +13,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,12 @@ def main() -> None:
         det = readers[name]
         ms = timed(lambda i: score(tr, rubric, taggers[name], det, lib.scenarios.get(tr.scenario)), 10)
         lines.append(row(f"score a 30-turn call (re-tag, {name}; events {det.name})", ms))
+    # what the app does at hang-up: the trainee's turns keep the skills tagged as they were said, so scoring reads
+    # only the caller's words (one event-reader batch) and evaluates the rubric
+    said = iter(taggers["combined"].tag([t.text for t in tr.turns if t.speaker == "trainee"], TagContext(lang="en")))
+    stored = replace(tr, turns=tuple(t.with_skills(next(said)) if t.speaker == "trainee" else t for t in tr.turns))
+    ms = timed(lambda i: score(stored, rubric, None, readers["combined"], lib.scenarios.get(tr.scenario)), 10)
+    lines.append(row("score a 30-turn call at hang-up (stored tags; events combined)", ms))
     ms = timed(lambda i: readers["combined"].detect_many([t.text for t in tr.turns if t.speaker == "caller"], "en"), 10)
     lines.append(row("read events of a 30-turn call's caller turns · combined", ms))
     lines += caller_rows(lib, make_caller, CallState, Turn, taggers["rules"], args.n)
