@@ -204,3 +204,59 @@ def test_scoring_reads_a_calls_caller_turns_in_one_pass_and_names_the_reader(lib
     plain = score(tr, rubric, None, RuleEventDetector())
     assert report.turn_events == plain.turn_events and report.verdict == plain.verdict
     assert report.to_dict()["events_reader"] == "counting" and plain.events_reader == "rules"
+
+
+def _event_adder():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "scripts" / "add_caller_events.py"
+    spec = importlib.util.spec_from_file_location("add_caller_events", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_adding_caller_lines_drops_bad_repeated_disputed_and_leaking_ones(tmp_path, monkeypatch, capsys):
+    add = _event_adder()
+    from models.skill_data import _split_of
+    existing = [{"id": "ev-en-0001", "text": "My landlord wants the flat back by Friday and I have nowhere lined up.",
+                 "events": [], "kind": "heavy"},
+                {"id": "ev-en-0002", "text": "Nothing is ever going to change for me, so why keep trying.",
+                 "events": ["hopelessness"], "kind": "no_way_out"}]
+    (tmp_path / "caller_events_en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in existing), "utf-8")
+    monkeypatch.setattr(add, "DATA_DIR", tmp_path)
+    # the new ids are ev-en-0003… in candidate order; find a candidate id whose split differs from line 0002's, for
+    # the near copy that must be refused
+    leak_at = next(n for n in range(3, 40) if _split_of(f"ev-en-{n:04d}") != _split_of("ev-en-0002"))
+    cands = ['{"text": "I lost the job I had for eleven years and I keep rehearsing how to tell my wife.", '
+             '"events": [], "kind": "heavy"}',
+             '{"text": "I keep thinking about ending my life.", "events": ["disclosed_ideation"], "kind": "direct"}',
+             '{"text": "no kind here", "events": []}',
+             '{"text": "It is all bad.", "events": ["sadness"], "kind": "k"}',
+             '{"text": "My LANDLORD wants the flat back by Friday, and I have nowhere lined up!", "events": [], '
+             '"kind": "heavy"}',
+             '{"text": "I have saved the tablets up for a while now.", "events": ["disclosed_plan", "means_at_hand"], '
+             '"kind": "plan"}']
+    while len(cands) + 3 < leak_at:  # pad with distinct ordinary lines until the near copy gets a leaking id
+        cands.append(json.dumps({"text": f"The bus was late again today, number {len(cands)}, and I missed my shift.",
+                                 "events": [], "kind": "pad"}))
+    cands.append('{"text": "Nothing is ever going to change for me, so why keep on trying.", '
+                 '"events": ["hopelessness"], "kind": "no_way_out"}')
+    src = tmp_path / "new.jsonl"
+    src.write_text("\n".join(cands) + "\n", "utf-8")
+    second = tmp_path / "second.jsonl"
+    second.write_text("".join(json.dumps({"text": json.loads(c)["text"], "events": json.loads(c)["events"],
+                                          "unsure": False}) + "\n" for c in cands if "kind" in json.loads(c))
+                      .replace('"events": ["disclosed_plan", "means_at_hand"]', '"events": ["means_at_hand"]'), "utf-8")
+    assert add.main(["en", str(src), "--second", str(second)]) == 0
+    out = capsys.readouterr().out
+    assert "new.jsonl:3: field 'kind'" in out and "new.jsonl:4: field 'events'" in out
+    assert "new.jsonl:5: repeats a line" in out
+    assert "new.jsonl:6: second annotator: ['means_at_hand'], writer: ['disclosed_plan', 'means_at_hand']" in out
+    assert f"new.jsonl:{len(cands)}: " in out and "line: 'Nothing is ever going to change" in out
+    rows = [json.loads(l) for l in (tmp_path / "caller_events_en.jsonl").read_text("utf-8").splitlines()]
+    added = rows[2:]
+    assert [r["id"] for r in added[:2]] == ["ev-en-0003", "ev-en-0004"]
+    assert added[1]["events"] == ["disclosed_ideation"]
+    assert not any(r["text"].startswith("Nothing is ever going to change for me, so why keep on") for r in added)
+    assert event_lines("en", path=tmp_path / "caller_events_en.jsonl")[-1].id == added[-1]["id"]
