@@ -60,6 +60,17 @@ def event_lines(lang: str, split: str | None = None, path: Path | None = None) -
     return out
 
 
+def second_opinions(path: Path | None = None) -> dict[str, tuple[frozenset[str], bool]]:
+    """A blind second annotator's events for the caller lines, by line id: (events, unsure)."""
+    from models.skill_data import checked_rows
+
+    path = path or DATA_DIR / "caller_events_second.jsonl"
+    checks = (("id", lambda v: isinstance(v, str) and v.strip()),
+              ("events", lambda v: isinstance(v, list) and all(e in MODEL_EVENTS for e in v)),
+              ("unsure", lambda v: isinstance(v, bool)))
+    return {row["id"]: (frozenset(row["events"]), row["unsure"]) for _, row in checked_rows(path, checks)}
+
+
 def label_matrix(lines: Sequence[EventLine]) -> np.ndarray:
     return np.array([[e in ln.events for e in MODEL_EVENTS] for ln in lines], dtype=np.float32)
 

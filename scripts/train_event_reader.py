@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.event_reader import (  # noqa: E402
     ACT_EVENTS, HEAD_FILE, MODEL_EVENTS, CombinedEventDetector, EventHead, ModelEventDetector, event_lines,
-    label_matrix, seeker_lines, seeker_mask, tune_thresholds)
+    label_matrix, second_opinions, seeker_lines, seeker_mask, tune_thresholds)
 from models.metrics import per_skill  # noqa: E402
 from simulator.caller_events import RuleEventDetector  # noqa: E402
 
@@ -70,6 +70,41 @@ def seeker_rates(split: str, detectors: dict) -> str:
             rates = [sum(e in f for f in found) / max(len(texts), 1) for e in MODEL_EVENTS]
             rows.append(f"| {name} | {lang} | {len(texts)} | " + " | ".join(f"{r:.1%}" for r in rates) + " |")
     return "\n".join(rows)
+
+
+def kappa(a: np.ndarray, b: np.ndarray) -> float:
+    po = float((a == b).mean())
+    pe = float(a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean()))
+    return (po - pe) / (1 - pe) if pe < 1 else 1.0
+
+
+def agreement(detectors: dict, split: str = "test") -> str:
+    """The writers' labels against a blind second annotator's (every line), and each reader's recall of
+    hopelessness-or-ideation on the `split` lines where the two agree that it is there, and where only the writer
+    saw it."""
+    second = second_opinions()
+    out = ["| lang | lines (unsure) | same events | " + " | ".join(f"{e} κ" for e in MODEL_EVENTS)
+           + " | hopelessness or ideation κ |", "|---|---|---|" + "---|" * (len(MODEL_EVENTS) + 1)]
+    recall = []
+    for lang in LANGS:
+        lines = [ln for ln in event_lines(lang) if ln.id in second]
+        gold = label_matrix(lines) == 1
+        other = np.array([[e in second[ln.id][0] for e in MODEL_EVENTS] for ln in lines])
+        unsure = sum(second[ln.id][1] for ln in lines)
+        cells = [f"{kappa(gold[:, j], other[:, j]):.2f}" for j in range(len(MODEL_EVENTS))]
+        either = kappa(gold[:, :2].any(1), other[:, :2].any(1))
+        out.append(f"| {lang} | {len(lines)} ({unsure}) | {(gold == other).all(1).mean():.1%} | "
+                   + " | ".join(cells) + f" | {either:.2f} |")
+        part = [i for i, ln in enumerate(lines) if ln.split == split]
+        both = [i for i in part if gold[i, :2].any() and other[i, :2].any()]
+        only = [i for i in part if gold[i, :2].any() and not other[i, :2].any()]
+        for name, det in detectors.items():
+            pred = readings(det, [lines[i] for i in part])[:, :2].any(1)
+            read = dict(zip(part, pred))
+            rec = [f"{np.mean([read[i] for i in idx]):.2f} ({len(idx)})" if idx else "– (0)" for idx in (both, only)]
+            recall.append(f"| {name} | {lang} | {rec[0]} | {rec[1]} |")
+    return ("\n".join(out) + f"\n\nRecall of hopelessness-or-ideation on the {split} lines (n):\n\n"
+            "| reader | lang | both annotators | writer only |\n|---|---|---|---|\n" + "\n".join(recall))
 
 
 def evaluate(split: str, detectors: dict, show: bool = False) -> str:
@@ -143,7 +178,7 @@ def probe_rows(detectors: dict) -> str:
     return "\n".join(rows)
 
 
-def card(head: EventHead, figures: str, probes: str = "") -> str:
+def card(head: EventHead, figures: str, probes: str = "", agreed: str = "") -> str:
     counts = head.meta["lines"]
     per_event = {lang: {e: sum(e in ln.events for ln in event_lines(lang)) for e in MODEL_EVENTS} for lang in LANGS}
     quiet = {lang: sum(not ln.events for ln in event_lines(lang)) for lang in LANGS}
@@ -161,9 +196,10 @@ picks one.
 
 ## Data
 `models/data/caller_events_{{en,zh}}.jsonl`: caller lines written for this project (see models/data/README.md), each
-labelled with every risk event it clearly shows, or none. About a third are lines with no event that a careless
+labelled with every risk event it clearly shows, or none. Many are lines with no event that a careless
 reader could take for one: everyday tiredness, idioms about dying, wanting to hide in one's room, another
-person's suicide, denials, recovered past feelings, ordinary plans and medication. Split 60/20/20 by a hash of the
+person's suicide, denials, recovered past feelings, ordinary plans and medication; and, since session 13, heavy
+distress without hopelessness (a lay-off, debts, a break-up, bullying, grief the caller is coping with). Split 60/20/20 by a hash of the
 id: train {counts['en']['train']} / val {counts['en']['val']} / test {counts['en']['test']} (en),
 {counts['zh']['train']} / {counts['zh']['val']} / {counts['zh']['test']} (zh).
 
@@ -191,12 +227,25 @@ lines it overfits, so none is used.
 
 {figures}
 
+## A second annotator (`caller_events_second.jsonl`; `--agreement`)
+
+A blind second annotator (a language-model helper given only the event definitions and conventions, the lines
+shuffled under opaque keys, no labels) labelled every line written in session 12; Cohen's κ per event against the
+writers' labels, and each reader's recall where both annotators mark hopelessness or ideation. Lines added later were
+kept only where a second blind annotator agreed with the writer (`scripts/add_caller_events.py --second`), so they are
+not counted here.
+
+{agreed}
+
 ## Probes (lines worded for this card, in no data file)
 
 {probes}
 
 ## Limits
-- The lines are written by language-model helpers and labelled by their writer; no human annotated them.
+- The lines are written and labelled by language-model helpers (a writer and a blind second annotator); no human
+  annotated them. The annotators agree on hopelessness, ideation and past attempts (κ ≥ .94) but less on plan, means
+  and imminence (κ .69–.90): whether a chosen time is a plan, and whether a caller at a height or holding the means
+  is at imminent risk, are conventions the two read differently.
 - One line at a time: the reader does not see the call around a line ("yeah, that" after a question about suicide
   is not read as disclosure; the rules do not read it either).
 - Test splits are small (see n); a few lines move a figure by several points.
@@ -212,6 +261,9 @@ def main() -> None:
     ap.add_argument("--eval-only", action="store_true", help="evaluate the shipped head, train nothing")
     ap.add_argument("--card-only", action="store_true", help="evaluate the shipped head and rewrite its card")
     ap.add_argument("--show-val", action="store_true", help="list the validation lines each reader gets wrong")
+    ap.add_argument("--agreement", action="store_true", help="only print the second annotator's agreement with the "
+                    "writers' labels (models/data/caller_events_second.jsonl) and each reader's recall on the test "
+                    "lines both mark")
     ap.add_argument("--min-precision", type=float, default=0.8)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--knn-k", type=int, default=10, help="neighbours in the example-memory vote")
@@ -220,6 +272,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HEAD_FILE, help="where to write the head (the card goes beside "
                     "the shipped head only)")
     args = ap.parse_args()
+    if args.agreement:
+        model = ModelEventDetector(args.out)
+        print(agreement({"rules": RuleEventDetector(), "model": model, "combined": CombinedEventDetector(model=model)}))
+        return
     if not (args.eval_only or args.card_only or args.show_val):
         head = train(args.min_precision, args.seed, args.knn_k, args.knn_tau, args.knn_mix)
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -235,7 +291,8 @@ def main() -> None:
                 + seeker_rates("test", detectors) + "\n")
     print(figures)
     if not args.eval_only and args.out == HEAD_FILE:  # trained now, or --card-only
-        CARD.write_text(card(EventHead.load(args.out), figures, probe_rows(detectors)), encoding="utf-8")
+        CARD.write_text(card(EventHead.load(args.out), figures, probe_rows(detectors), agreement(detectors)),
+                        encoding="utf-8")
         print(f"wrote {CARD}")
 
 

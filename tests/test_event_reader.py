@@ -260,3 +260,15 @@ def test_adding_caller_lines_drops_bad_repeated_disputed_and_leaking_ones(tmp_pa
     assert added[1]["events"] == ["disclosed_ideation"]
     assert not any(r["text"].startswith("Nothing is ever going to change for me, so why keep on") for r in added)
     assert event_lines("en", path=tmp_path / "caller_events_en.jsonl")[-1].id == added[-1]["id"]
+
+
+def test_the_second_opinions_cover_the_session_12_lines_with_known_events(tmp_path):
+    from models.event_reader import second_opinions
+    second = second_opinions()
+    ids = {ln.id for lang in ("en", "zh") for ln in event_lines(lang)}
+    assert len(second) >= 1200 and set(second) <= ids
+    assert all(events <= set(MODEL_EVENTS) for events, _ in second.values())
+    bad = tmp_path / "second.jsonl"
+    bad.write_text('{"id": "ev-en-0001", "events": ["hopelessness"], "unsure": "no"}\n', "utf-8")
+    with pytest.raises(ValueError, match="second.jsonl line 1: field 'unsure'"):
+        second_opinions(bad)
