@@ -340,9 +340,19 @@ def main() -> None:
                          "copied beside it), tune thresholds for the average on validation, rewrite the card")
     ap.add_argument("--card-only", action="store_true",
                     help="train nothing: evaluate the heads at --out on the test split and rewrite the model card")
+    ap.add_argument("--refresh-memory", action="store_true",
+                    help="train nothing: rebuild the example memory of the head at --out and of each of its ensemble "
+                         "members from the current training lines (each in its own tuned embedding space; heads and "
+                         "adapters unchanged), re-tune the ensemble's thresholds on validation, rewrite the card. For "
+                         "lines added since the members were trained")
     args = ap.parse_args()
     shipped = args.out.resolve() == HEAD_FILE.resolve()
     en_only_file = EN_ONLY_FILE if shipped else args.out.with_name(args.out.stem + "_en_only.pt")
+    if args.refresh_memory:
+        members = refresh_memory(args.out)
+        args.ensemble_with = members[1:] or None
+        if not args.ensemble_with:
+            return card_only(args.out, en_only_file, args.esconv_limit) if shipped else None
     if args.ensemble_with:
         make_ensemble(args.out, args.ensemble_with)
         return card_only(args.out, en_only_file, args.esconv_limit) if shipped else None
@@ -413,6 +423,35 @@ def own_line_counts() -> dict[str, int]:
     card's transfer figure comes from the current data). Contrast lines are not counted: they are training lines
     the English-only head does not read (nor does it read renderings, but those predate this check)."""
     return {lang: sum(e.source != "contrast" for e in own_utterances(lang)) for lang in ("en", "zh")}
+
+
+def refresh_memory(head_file: Path) -> list[Path]:
+    """Rebuild the example memory of `head_file` and of its ensemble members from the current training lines, each
+    in its own tuned embedding space (its adapter), with its own k, temperature and mix; return the member files
+    (`head_file` first). The vote then knows lines written after the members were trained; validation and test
+    lines never enter a memory."""
+    from models.skill_classifier import ModelTagger
+
+    blob = torch.load(head_file, map_location="cpu", weights_only=True)
+    members = [head_file] + [head_file.parent / n for n in (blob.get("ensemble") or {}).get("members", [])]
+    train = [e for lang in ("en", "zh") for e in own_utterances(lang) if e.split == "train"]
+    labels = np.stack([e.labels for e in train])
+    for path in members:
+        tagger = ModelTagger(head_path=path, alone=True)
+        encoder, _, _ = tagger._ready()
+        emb = encoder.encode([e.text for e in train], batch_size=64, adapter=tagger._adapter)
+        member = torch.load(path, map_location="cpu", weights_only=True)
+        old = member["memory"]
+        if old is None:
+            print(f"{path.name}: no example memory (mix 1.0); left as it is")
+            continue
+        memory = ExampleMemory(emb, labels, int(old["k"]), float(old["tau"]), float(old["mix"]))
+        member["memory"] = memory.to_blob()
+        member["meta"] = {**(member.get("meta") or {}), "memory_refreshed": time.strftime("%Y-%m-%d"),
+                          "memory_lines": len(train)}
+        torch.save(member, path)
+        print(f"{path.name}: memory rebuilt from {len(train)} training lines (was {len(old['labels'])})")
+    return members
 
 
 def make_ensemble(head_file: Path, others: list[Path]) -> None:

@@ -591,3 +591,41 @@ def test_the_reflection_report_counts_false_contempt_per_half_and_kind(tmp_path,
     assert "read as contempt 100.0%" in report[dev + 1] and "contempt found 0.00" in report[dev + 1]
     assert "read as contempt  50.0%" in report[test + 1] and "contempt found 0.50" in report[test + 1]
     assert report[test + 2].endswith("per kind: quoted 1/1, feeling_words 0/1")
+
+
+def test_refreshing_the_memory_indexes_the_current_training_lines_in_each_members_own_space(tmp_path, monkeypatch):
+    import shutil
+    import torch
+    from models.skill_classifier import HEAD_FILE, ModelTagger
+    from models.skill_data import Example
+    script = _script()
+    head = tmp_path / "skill_head.pt"
+    shutil.copyfile(HEAD_FILE, head)
+    shutil.copyfile(HEAD_FILE.with_name("skill_head_m1.pt"), tmp_path / "skill_head_m1.pt")
+    blob = torch.load(head, map_location="cpu", weights_only=True)
+    blob["ensemble"] = {"members": ["skill_head_m1.pt"], "thresholds": blob["thresholds"]}
+    torch.save(blob, head)
+    lines = {"en": [("Shall we breathe together? In for four, out for six.", ["collaborative_options"], "train"),
+                    ("You're pathetic, stop wasting my time.", ["hostile_insult"], "train"),
+                    ("Take your time.", ["patience_silence"], "val")],
+             "zh": [("我们一起慢慢呼吸，好吗？", ["collaborative_options"], "train")]}
+
+    def fake_own(lang):
+        return [Example(t, lang, np.array([s in sk for s in ALL_SKILLS], np.int64),
+                        np.ones(len(ALL_SKILLS), np.int64), "own", split) for t, sk, split in lines[lang]]
+    monkeypatch.setattr(script, "own_utterances", fake_own)
+    members = script.refresh_memory(head)
+    assert members == [head, tmp_path / "skill_head_m1.pt"]
+    train = [t for lang in ("en", "zh") for t, _, split in lines[lang] if split == "train"]
+    for path in members:
+        member = torch.load(path, map_location="cpu", weights_only=True)
+        memory = member["memory"]
+        assert memory["labels"].shape == (3, len(ALL_SKILLS))          # the validation line is not indexed
+        assert memory["labels"][1, ALL_SKILLS.index("hostile_insult")] == 1
+        assert member["meta"]["memory_lines"] == 3
+        tagger = ModelTagger(head_path=path, alone=True)
+        encoder, _, _ = tagger._ready()
+        expected = encoder.encode(train, adapter=tagger._adapter)     # the member's own tuned space
+        assert np.allclose(memory["emb"].float().numpy(), expected, atol=2e-3)
+    assert not np.allclose(torch.load(members[0], weights_only=True)["memory"]["emb"].float().numpy(),
+                           torch.load(members[1], weights_only=True)["memory"]["emb"].float().numpy(), atol=2e-3)
