@@ -20,14 +20,12 @@ import re
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.event_reader import MODEL_EVENTS  # noqa: E402
 from models.skill_data import DATA_DIR, _split_of  # noqa: E402
-from scripts.add_utterances import DEFAULT_COS, close_pairs  # noqa: E402
+from scripts.add_utterances import DEFAULT_COS, leak_reasons  # noqa: E402
 from scripts.count_utterances import norm  # noqa: E402
 
 
@@ -100,27 +98,14 @@ def main(argv: list[str] | None = None) -> int:
             seen.add(norm(row["text"]))
             kept.append((where, row))
 
-    from models.encoder import get_encoder
-    enc = get_encoder()
-    old_keys, old_split = [norm(r["text"]) for r in rows], [_split_of(r["id"]) for r in rows]
-    old_emb = enc.encode([r["text"] for r in rows])
-    new_emb = enc.encode([r["text"] for _, r in kept]) if kept else np.zeros((0, old_emb.shape[1]), np.float32)
-    new_keys, new_split = [norm(r["text"]) for _, r in kept], [_split_of(r["id"]) for _, r in kept]
-    reasons = close_pairs(new_keys, new_emb, new_split, old_keys, old_emb, old_split, cos, args.ratio,
-                          [r["text"] for r in rows])
-    final, acc = [], ([], [], [], [])  # keys, embeddings, splits, texts of the new lines kept so far
-    for i, (where, row) in enumerate(kept):
-        reason = reasons[i]
-        if reason is None and acc[0]:
-            reason = close_pairs([new_keys[i]], new_emb[i:i + 1], [new_split[i]], acc[0], np.stack(acc[1]), acc[2],
-                                 cos, args.ratio, acc[3])[0]
-            reason = reason and "new line, " + reason
+    reasons = leak_reasons([r["text"] for _, r in kept], [_split_of(r["id"]) for _, r in kept],
+                           [r["text"] for r in rows], [_split_of(r["id"]) for r in rows], cos, args.ratio)
+    final = []
+    for (where, row), reason in zip(kept, reasons):
         if reason:
             dropped.append((where, reason))
-            continue
-        for store, value in zip(acc, (new_keys[i], new_emb[i], new_split[i], row["text"])):
-            store.append(value)
-        final.append(row)
+        else:
+            final.append(row)
     for where, reason in dropped:
         print(f"dropped {where}: {reason}")
     splits = [_split_of(r["id"]) for r in final]

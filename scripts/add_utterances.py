@@ -71,6 +71,28 @@ def close_pairs(new_keys: list[str], new_emb: np.ndarray, new_split: list[str],
     return reasons
 
 
+
+def leak_reasons(new_texts: list[str], new_split: list[str], old_texts: list[str], old_split: list[str],
+                 cos: float, ratio: float) -> list[str | None]:
+    """For each new line (in order), why it must be dropped (None: keep it): it comes close to an existing line of
+    another split, or to an earlier new line that is kept and lands in another split."""
+    from models.encoder import get_encoder
+    enc = get_encoder()
+    old_keys, new_keys = [norm(t) for t in old_texts], [norm(t) for t in new_texts]
+    old_emb = enc.encode(old_texts)
+    new_emb = enc.encode(new_texts) if new_texts else np.zeros((0, old_emb.shape[1]), np.float32)
+    reasons = close_pairs(new_keys, new_emb, new_split, old_keys, old_emb, old_split, cos, ratio, old_texts)
+    acc: list[int] = []  # the new lines kept so far
+    for i in range(len(new_texts)):
+        if reasons[i] is None and acc:
+            reason = close_pairs([new_keys[i]], new_emb[i:i + 1], [new_split[i]], [new_keys[j] for j in acc],
+                                 new_emb[acc], [new_split[j] for j in acc], cos, ratio,
+                                 [new_texts[j] for j in acc])[0]
+            reasons[i] = reason and "new line, " + reason
+        if reasons[i] is None:
+            acc.append(i)
+    return reasons
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("lang", choices=("en", "zh"))
@@ -133,31 +155,15 @@ def main(argv: list[str] | None = None) -> int:
             seen.add(norm(row["text"]))
             kept.append((where, row))
 
-    from models.encoder import get_encoder
-    enc = get_encoder()
-    old_keys = [norm(r["text"]) for r in rows]
-    old_split = [split_of_row(r) for r in rows]
-    old_emb = enc.encode([r["text"] for r in rows])
-    new_emb = enc.encode([r["text"] for _, r in kept]) if kept else np.zeros((0, old_emb.shape[1]), np.float32)
-    new_keys = [norm(r["text"]) for _, r in kept]
     new_split = ["challenge" if args.challenge else split_of_row(r) for _, r in kept]
-    # against the existing lines, then against the new lines kept so far (in order)
-    reasons = close_pairs(new_keys, new_emb, new_split, old_keys, old_emb, old_split, cos, args.ratio,
-                          [r["text"] for r in rows])
+    reasons = leak_reasons([r["text"] for _, r in kept], new_split, [r["text"] for r in rows],
+                           [split_of_row(r) for r in rows], cos, args.ratio)
     final: list[dict] = []
-    acc_keys, acc_emb, acc_split, acc_texts = [], [], [], []
-    for i, (where, row) in enumerate(kept):
-        reason = reasons[i]
-        if reason is None and acc_keys:
-            reason = close_pairs([new_keys[i]], new_emb[i:i + 1], [new_split[i]],
-                                 acc_keys, np.stack(acc_emb), acc_split, cos, args.ratio, acc_texts)[0]
-            reason = reason and "new line, " + reason
+    for (where, row), reason in zip(kept, reasons):
         if reason:
             dropped.append((where, reason))
-            continue
-        acc_keys.append(new_keys[i]); acc_emb.append(new_emb[i]); acc_split.append(new_split[i])
-        acc_texts.append(row["text"])
-        final.append(row)
+        else:
+            final.append(row)
     for where, reason in dropped:
         print(f"dropped {where}: {reason}")
     splits = ["challenge" if args.challenge else split_of_row(r) for r in final]
