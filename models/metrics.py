@@ -33,3 +33,11 @@ def format_table(table: dict[str, dict[str, float]], title: str) -> str:
             lines.append(f"{skill:24s} {v['precision']:5.2f} {v['recall']:5.2f} {v['f1']:5.2f} {v['support']:4d}")
     lines.append(f"{'macro-F1':24s} {'':5s} {'':5s} {macro_f1(table):5.3f}")
     return "\n".join(lines)
+
+
+def kappa(a: np.ndarray, b: np.ndarray) -> float:
+    """Cohen's kappa of two 0/1 label vectors (1.0 when both are constant and equal)."""
+    a, b = np.asarray(a, bool), np.asarray(b, bool)
+    seen = (a == b).mean()
+    chance = a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean())
+    return float((seen - chance) / (1 - chance)) if chance < 1 else float(seen)

@@ -71,7 +71,6 @@ def close_pairs(new_keys: list[str], new_emb: np.ndarray, new_split: list[str],
     return reasons
 
 
-
 def leak_reasons(new_texts: list[str], new_split: list[str], old_texts: list[str], old_split: list[str],
                  cos: float, ratio: float) -> list[str | None]:
     """For each new line (in order), why it must be dropped (None: keep it): it comes close to an existing line of
@@ -92,6 +91,7 @@ def leak_reasons(new_texts: list[str], new_split: list[str], old_texts: list[str
         if reasons[i] is None:
             acc.append(i)
     return reasons
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.metrics import format_table, macro_f1, per_skill  # noqa: E402
+from models.metrics import format_table, kappa, macro_f1, per_skill  # noqa: E402
 from models.skill_classifier import HEAD_FILE, CombinedTagger, ModelTagger  # noqa: E402
 from models.skill_data import (  # noqa: E402
     AGREEMENT_SKILLS, CHALLENGE_SKILLS, REFLECTION_KINDS, agreement_study, challenge_lines, own_utterances,
@@ -183,14 +183,6 @@ def reflection_report(head: Path = HEAD_FILE, langs: tuple[str, ...] = ("en", "z
                 out.append(f"  combined, standard, test half, reflections read as contempt per kind: {per_kind}")
         out.append("")
     return "\n".join(out)
-
-
-def kappa(a: np.ndarray, b: np.ndarray) -> float:
-    """Cohen's kappa of two 0/1 label vectors (1.0 when both are constant and equal)."""
-    a, b = np.asarray(a, bool), np.asarray(b, bool)
-    seen = (a == b).mean()
-    chance = a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean())
-    return float((seen - chance) / (1 - chance)) if chance < 1 else float(seen)
 
 
 def agreement_report(head: Path = HEAD_FILE, sensitivity: str = "standard", langs: tuple[str, ...] = ("en", "zh")) -> str:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from models.event_reader import (  # noqa: E402
     ACT_EVENTS, HEAD_FILE, MODEL_EVENTS, CombinedEventDetector, EventHead, ModelEventDetector, event_lines,
     label_matrix, second_opinions, seeker_lines, seeker_mask, tune_thresholds)
-from models.metrics import per_skill  # noqa: E402
+from models.metrics import kappa, per_skill  # noqa: E402
 from simulator.caller_events import RuleEventDetector  # noqa: E402
 
 LANGS = ("en", "zh")
@@ -70,12 +70,6 @@ def seeker_rates(split: str, detectors: dict) -> str:
             rates = [sum(e in f for f in found) / max(len(texts), 1) for e in MODEL_EVENTS]
             rows.append(f"| {name} | {lang} | {len(texts)} | " + " | ".join(f"{r:.1%}" for r in rates) + " |")
     return "\n".join(rows)
-
-
-def kappa(a: np.ndarray, b: np.ndarray) -> float:
-    po = float((a == b).mean())
-    pe = float(a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean()))
-    return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
 
 def agreement(detectors: dict, split: str = "test") -> str:
@@ -199,8 +193,8 @@ picks one.
 labelled with every risk event it clearly shows, or none. Many are lines with no event that a careless
 reader could take for one: everyday tiredness, idioms about dying, wanting to hide in one's room, another
 person's suicide, denials, recovered past feelings, ordinary plans and medication; and, since session 13, heavy
-distress without hopelessness (a lay-off, debts, a break-up, bullying, grief the caller is coping with). Split 60/20/20 by a hash of the
-id: train {counts['en']['train']} / val {counts['en']['val']} / test {counts['en']['test']} (en),
+distress without hopelessness (a lay-off, debts, a break-up, bullying, grief the caller is coping with). Split
+60/20/20 by a hash of the id: train {counts['en']['train']} / val {counts['en']['val']} / test {counts['en']['test']} (en),
 {counts['zh']['train']} / {counts['zh']['val']} / {counts['zh']['test']} (zh).
 
 | event | en lines | zh lines | cut |
