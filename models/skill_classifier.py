@@ -220,17 +220,22 @@ class ModelTagger:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Raw per-skill probabilities, shape [n, n_skills] (the mean over the ensemble's members)."""
-        encoder, _, _ = self._ready()
+        self._ready()
         if not texts:
             return np.zeros((0, len(ALL_SKILLS)), np.float32)
         total = None
-        embs = encoder.encode_each(list(texts), [adapter for _, adapter, _ in self._members])
+        embs = self.member_embeddings(texts)
         for (head, _, memory), emb in zip(self._members, map(torch.from_numpy, embs)):
             with torch.inference_mode():
                 probs = torch.sigmoid(head(emb)).numpy()
             probs = memory.blend(probs, emb.numpy()) if memory is not None else probs
             total = probs if total is None else total + probs
         return total / len(self._members)
+
+    def member_embeddings(self, texts: Sequence[str]) -> np.ndarray:
+        """The texts in each member's tuned embedding space (its adapter on the shared encoder): [members, n, dim]."""
+        encoder, _, _ = self._ready()
+        return encoder.encode_each(list(texts), [adapter for _, adapter, _ in self._members])
 
     def thresholds(self) -> np.ndarray:
         """Per-skill cuts on the raw probabilities (an ensemble's own, not its first member's)."""

@@ -25,13 +25,11 @@ sys.path.insert(0, str(ROOT))
 
 from models.event_reader import MODEL_EVENTS  # noqa: E402
 from models.skill_data import DATA_DIR, _split_of  # noqa: E402
-from scripts.add_utterances import DEFAULT_COS, leak_reasons  # noqa: E402
+from scripts.add_utterances import DEFAULT_COS, leak_reasons, read_candidates, report_and_write  # noqa: E402
 from scripts.count_utterances import norm  # noqa: E402
 
 
-def problems_of(cand: object) -> list[str]:
-    if not isinstance(cand, dict):
-        return ["not a JSON object"]
+def problems_of(cand: dict) -> list[str]:
     out = []
     if not isinstance(cand.get("text"), str) or not cand["text"].strip():
         out.append("field 'text' is missing or empty")
@@ -66,37 +64,29 @@ def main(argv: list[str] | None = None) -> int:
                 row = json.loads(line)
                 second[norm(row["text"])] = row
     kept, dropped = [], []
-    for cand_path in args.candidates:
-        for n, line in enumerate(cand_path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
+    for where, cand, problem in read_candidates(args.candidates):
+        ident = f"ev-{args.lang}-{number:04d}"
+        number += 1
+        problems = [problem] if problem else problems_of(cand)
+        if problems:
+            dropped.append((where, "; ".join(problems)))
+            continue
+        row = {"id": ident, "text": cand["text"].strip(), "events": sorted(set(cand["events"])),
+               "kind": cand["kind"].strip()}
+        if norm(row["text"]) in seen:
+            dropped.append((where, "repeats a line"))
+            continue
+        if args.second:
+            other = second.get(norm(row["text"]))
+            if other is None:
+                dropped.append((where, "no second opinion"))
                 continue
-            where, ident = f"{cand_path.name}:{n}", f"ev-{args.lang}-{number:04d}"
-            number += 1
-            try:
-                cand = json.loads(line)
-            except json.JSONDecodeError as exc:
-                dropped.append((where, f"not JSON: {exc}"))
+            if other.get("unsure") or sorted(set(other.get("events") or [])) != row["events"]:
+                dropped.append((where, f"second annotator: {sorted(set(other.get('events') or []))}"
+                                       f"{' (unsure)' if other.get('unsure') else ''}, writer: {row['events']}"))
                 continue
-            problems = problems_of(cand)
-            if problems:
-                dropped.append((where, "; ".join(problems)))
-                continue
-            row = {"id": ident, "text": cand["text"].strip(), "events": sorted(set(cand["events"])),
-                   "kind": cand["kind"].strip()}
-            if norm(row["text"]) in seen:
-                dropped.append((where, "repeats a line"))
-                continue
-            if args.second:
-                other = second.get(norm(row["text"]))
-                if other is None:
-                    dropped.append((where, "no second opinion"))
-                    continue
-                if other.get("unsure") or sorted(set(other.get("events") or [])) != row["events"]:
-                    dropped.append((where, f"second annotator: {sorted(set(other.get('events') or []))}"
-                                           f"{' (unsure)' if other.get('unsure') else ''}, writer: {row['events']}"))
-                    continue
-            seen.add(norm(row["text"]))
-            kept.append((where, row))
+        seen.add(norm(row["text"]))
+        kept.append((where, row))
 
     reasons = leak_reasons([r["text"] for _, r in kept], [_split_of(r["id"]) for _, r in kept],
                            [r["text"] for r in rows], [_split_of(r["id"]) for r in rows], cos, args.ratio)
@@ -106,16 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             dropped.append((where, reason))
         else:
             final.append(row)
-    for where, reason in dropped:
-        print(f"dropped {where}: {reason}")
-    splits = [_split_of(r["id"]) for r in final]
-    print(f"{len(final)} kept ({ {s: splits.count(s) for s in ('train', 'val', 'test') if s in splits} }), "
-          f"{len(dropped)} dropped" + (f"; ids {final[0]['id']}…{final[-1]['id']}" if final else ""))
-    if final and not args.dry_run:
-        with path.open("a", encoding="utf-8") as fh:
-            for r in final:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        print(f"written to {path}")
+    report_and_write(final, dropped, [_split_of(r["id"]) for r in final], path, args.dry_run)
     return 0
 
 

@@ -93,6 +93,38 @@ def leak_reasons(new_texts: list[str], new_split: list[str], old_texts: list[str
     return reasons
 
 
+def read_candidates(paths: list[Path]):
+    """(where, candidate, problem) for each non-blank line of the candidate files, in order: `where` is file:line,
+    the candidate a JSON object, or None with the problem that stops it (not JSON, not an object)."""
+    for cand_path in paths:
+        for n, line in enumerate(cand_path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{cand_path.name}:{n}"
+            try:
+                cand = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield where, None, f"not JSON: {exc}"
+                continue
+            yield (where, cand, None) if isinstance(cand, dict) else (where, None, "not a JSON object")
+
+
+def report_and_write(final: list[dict], dropped: list[tuple[str, str]], splits: list[str], path: Path,
+                     dry_run: bool, mode: str = "a") -> None:
+    """Print what was dropped and why, and what is kept per split; write the kept rows to `path` (appended, or
+    `mode` "w") unless `dry_run`."""
+    for where, reason in dropped:
+        print(f"dropped {where}: {reason}")
+    by_split = {s: splits.count(s) for s in ("train", "val", "test", "challenge") if s in splits}
+    print(f"{len(final)} kept ({by_split}), {len(dropped)} dropped"
+          + (f"; ids {final[0]['id']}…{final[-1]['id']}" if final else ""))
+    if final and not dry_run:
+        with path.open(mode, encoding="utf-8") as fh:
+            for r in final:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print(f"written to {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("lang", choices=("en", "zh"))
@@ -119,41 +151,32 @@ def main(argv: list[str] | None = None) -> int:
         seen |= {norm(r["text"]) for r in existing}
         number = next_id(args.lang, existing, tag="c")
     kept, dropped = [], []
-    for cand_path in args.candidates:
-        for n, line in enumerate(cand_path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{cand_path.name}:{n}"
-            ident = f"{args.lang}-c{number:03d}" if args.challenge else f"{args.lang}-{number:04d}"
-            number += 1
-            try:
-                cand = json.loads(line)
-            except json.JSONDecodeError as exc:
-                dropped.append((where, f"not JSON: {exc}"))
-                continue
-            if not isinstance(cand, dict):
-                dropped.append((where, "not a JSON object"))
-                continue
-            if args.challenge:
-                row = {"id": ident, "text": str(cand.get("text", "")).strip(), "critical": cand.get("critical"),
-                       "context": cand.get("context"), "writer": cand.get("writer")}
-                problems = check_challenge_row(row, where, args.lang, set(), set())
-            else:
-                row = {"id": ident, "text": str(cand.get("text", "")).strip(),
-                       "skills": cand.get("skills"), "context": cand.get("context")}
-                if cand.get("contrast_of"):
-                    row["contrast_of"] = cand["contrast_of"]
-                problems = check_row(row, where, set(), set())
-                if "contrast_of" in row:
-                    problems += check_contrast(row, by_id, where)
-            if problems:
-                dropped.append((where, "; ".join(problems)))
-                continue
-            if norm(row["text"]) in seen:
-                dropped.append((where, "repeats a line"))
-                continue
-            seen.add(norm(row["text"]))
-            kept.append((where, row))
+    for where, cand, problem in read_candidates(args.candidates):
+        ident = f"{args.lang}-c{number:03d}" if args.challenge else f"{args.lang}-{number:04d}"
+        number += 1
+        if problem:
+            dropped.append((where, problem))
+            continue
+        if args.challenge:
+            row = {"id": ident, "text": str(cand.get("text", "")).strip(), "critical": cand.get("critical"),
+                   "context": cand.get("context"), "writer": cand.get("writer")}
+            problems = check_challenge_row(row, where, args.lang, set(), set())
+        else:
+            row = {"id": ident, "text": str(cand.get("text", "")).strip(),
+                   "skills": cand.get("skills"), "context": cand.get("context")}
+            if cand.get("contrast_of"):
+                row["contrast_of"] = cand["contrast_of"]
+            problems = check_row(row, where, set(), set())
+            if "contrast_of" in row:
+                problems += check_contrast(row, by_id, where)
+        if problems:
+            dropped.append((where, "; ".join(problems)))
+            continue
+        if norm(row["text"]) in seen:
+            dropped.append((where, "repeats a line"))
+            continue
+        seen.add(norm(row["text"]))
+        kept.append((where, row))
 
     new_split = ["challenge" if args.challenge else split_of_row(r) for _, r in kept]
     reasons = leak_reasons([r["text"] for _, r in kept], new_split, [r["text"] for r in rows],
@@ -164,19 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             dropped.append((where, reason))
         else:
             final.append(row)
-    for where, reason in dropped:
-        print(f"dropped {where}: {reason}")
     splits = ["challenge" if args.challenge else split_of_row(r) for r in final]
-    by_split = {s: splits.count(s) for s in ("train", "val", "test", "challenge") if s in splits}
-    print(f"{len(final)} kept ({by_split}), {len(dropped)} dropped"
-          + (f"; ids {final[0]['id']}…{final[-1]['id']}" if final else ""))
-    if final and not args.dry_run:
-        if args.out:
-            path = args.out
-        with path.open("a" if not args.out else "w", encoding="utf-8") as fh:
-            for r in final:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        print(f"written to {path}")
+    report_and_write(final, dropped, splits, args.out or path, args.dry_run, "w" if args.out else "a")
     return 0
 
 

@@ -437,9 +437,7 @@ def refresh_memory(head_file: Path) -> list[Path]:
     train = [e for lang in ("en", "zh") for e in own_utterances(lang) if e.split == "train"]
     labels = np.stack([e.labels for e in train])
     for path in members:
-        tagger = ModelTagger(head_path=path, alone=True)
-        encoder, _, _ = tagger._ready()
-        emb = encoder.encode([e.text for e in train], batch_size=64, adapter=tagger._adapter)
+        emb = ModelTagger(head_path=path, alone=True).member_embeddings([e.text for e in train])[0]
         member = torch.load(path, map_location="cpu", weights_only=True)
         old = member["memory"]
         if old is None:

@@ -624,8 +624,7 @@ def test_refreshing_the_memory_indexes_the_current_training_lines_in_each_member
         assert memory["labels"][1, ALL_SKILLS.index("hostile_insult")] == 1
         assert member["meta"]["memory_lines"] == 3
         tagger = ModelTagger(head_path=path, alone=True)
-        encoder, _, _ = tagger._ready()
-        expected = encoder.encode(train, adapter=tagger._adapter)     # the member's own tuned space
+        expected = tagger.member_embeddings(train)[0]                  # the member's own tuned space
         assert np.allclose(memory["emb"].float().numpy(), expected, atol=2e-3)
     assert not np.allclose(torch.load(members[0], weights_only=True)["memory"]["emb"].float().numpy(),
                            torch.load(members[1], weights_only=True)["memory"]["emb"].float().numpy(), atol=2e-3)
